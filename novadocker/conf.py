@@ -1,0 +1,90 @@
+"""Configuration options of the Docker compute driver, in the ``[docker]`` group."""
+
+from oslo_config import cfg
+
+docker_group = cfg.OptGroup(
+    'docker',
+    title='Docker compute driver options',
+    help='Options for nova-compute hosts that run instances as Docker '
+         'containers (compute_driver = docker.DockerDriver).')
+
+engine_opts = [
+    cfg.StrOpt('host_url',
+               default='unix:///var/run/docker.sock',
+               help='URL of the Docker Engine API that nova-compute drives: '
+                    'unix:///path/to/docker.sock for the local engine, or '
+                    'tcp://host:port. The user nova-compute runs as needs '
+                    'read and write access to a local socket (usually by '
+                    'membership of the "docker" group).'),
+    cfg.StrOpt('api_version',
+               default='auto',
+               help='Docker Engine API version to speak, e.g. "1.41". "auto" '
+                    'negotiates the highest version both the engine and the '
+                    'driver support. Engines older than API 1.41 (Docker '
+                    '20.10) are refused.'),
+    cfg.IntOpt('api_timeout',
+               default=60,
+               min=1,
+               help='Seconds to wait for one Docker Engine API call before '
+                    'giving up. Calls that wait for a container to stop get '
+                    'their stop timeout added on top.'),
+    cfg.IntOpt('stop_timeout',
+               default=30,
+               min=0,
+               help='Seconds a container\'s processes get to exit after '
+                    'SIGTERM on a soft reboot before they are killed. Power '
+                    'off uses nova\'s own clean shutdown timeout instead.'),
+]
+
+registry_opts = [
+    cfg.HostAddressOpt('registry_host',
+                       default='127.0.0.1',
+                       help='Host name or address of the Docker registry '
+                            'that compute hosts share to move images between '
+                            'Glance and the engine.'),
+    cfg.PortOpt('docker_registry_default_port',
+                default=5042,
+                deprecated_opts=[cfg.DeprecatedOpt(
+                    'docker_registry_default_port', group='DEFAULT')],
+                help='Port of the Docker registry on registry_host.'),
+]
+
+security_opts = [
+    cfg.BoolOpt('privileged',
+                default=False,
+                help='Run every container privileged: all capabilities, all '
+                     'host devices, no confinement. Only for trusted '
+                     'workloads on dedicated hosts; neither images nor '
+                     'instance metadata can ask for it.'),
+    cfg.ListOpt('cap_drop',
+                default=['AUDIT_WRITE', 'MKNOD', 'NET_RAW'],
+                help='Linux capabilities removed from Docker\'s default set '
+                     'for every container. The defaults are what a server '
+                     'process rarely needs and an attacker often wants: '
+                     'writing the audit log, creating device nodes and raw '
+                     'packet sockets.'),
+    cfg.ListOpt('cap_add',
+                default=[],
+                help='Linux capabilities added to Docker\'s default set for '
+                     'every container, e.g. NET_ADMIN.'),
+    cfg.BoolOpt('no_new_privileges',
+                default=True,
+                help='Forbid processes in containers from gaining privileges '
+                     'through setuid binaries or file capabilities.'),
+    cfg.IntOpt('pids_limit',
+               default=1024,
+               min=1,
+               help='Most processes and threads one container may run, so a '
+                    'fork bomb in one instance cannot exhaust the host.'),
+]
+
+ALL_OPTS = engine_opts + registry_opts + security_opts
+
+
+def register_opts(conf):
+    conf.register_group(docker_group)
+    conf.register_opts(ALL_OPTS, group=docker_group)
+
+
+def list_opts():
+    return [(docker_group, ALL_OPTS)]

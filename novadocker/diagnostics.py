@@ -1,0 +1,65 @@
+"""Pure translation of a container's inspection and stats into nova's
+instance diagnostics."""
+
+import datetime
+import re
+
+from oslo_utils import units
+
+from nova.objects import diagnostics
+
+from novadocker import spec
+
+# Docker reports nanoseconds; datetime keeps microseconds.
+_NANOSECONDS = re.compile(r'(\.\d{6})\d*')
+
+
+def parse_engine_time(value):
+    return datetime.datetime.fromisoformat(
+        _NANOSECONDS.sub(r'\1', value).replace('Z', '+00:00'))
+
+
+def _blkio_total(stats, operation):
+    entries = (stats.get('blkio_stats') or {}).get(
+        'io_service_bytes_recursive') or []
+    return sum(e.get('value', 0) for e in entries
+               if e.get('op', '').lower() == operation)
+
+
+def instance_diagnostics(instance, details, stats, now):
+    """nova's Diagnostics for a container from inspect and one-shot stats.
+
+    The ``driver`` field is left unset: nova's enum of drivers has no
+    Docker entry, and the API shows an unset field as null.
+    """
+    started = parse_engine_time(details['State']['StartedAt'])
+    running = details['State']['Running']
+    diags = diagnostics.Diagnostics(
+        state=spec.power_state_of(details['State']['Status'], instance),
+        hypervisor='docker',
+        hypervisor_os='linux',
+        uptime=int((now - started).total_seconds()) if running else 0,
+        config_drive=False)
+    memory = stats.get('memory_stats') or {}
+    diags.memory_details = diagnostics.MemoryDiagnostics(
+        maximum=details['HostConfig']['Memory'] // units.Mi,
+        used=memory.get('usage', 0) // units.Mi)
+    cpu_usage = (stats.get('cpu_stats') or {}).get('cpu_usage') or {}
+    per_cpu = cpu_usage.get('percpu_usage')
+    if per_cpu:
+        for cpu_id, nanoseconds in enumerate(per_cpu):
+            diags.add_cpu(id=cpu_id, time=nanoseconds)
+    else:
+        diags.add_cpu(id=0, time=cpu_usage.get('total_usage', 0))
+    for network in (stats.get('networks') or {}).values():
+        diags.add_nic(rx_octets=network.get('rx_bytes'),
+                      rx_errors=network.get('rx_errors'),
+                      rx_drop=network.get('rx_dropped'),
+                      rx_packets=network.get('rx_packets'),
+                      tx_octets=network.get('tx_bytes'),
+                      tx_errors=network.get('tx_errors'),
+                      tx_drop=network.get('tx_dropped'),
+                      tx_packets=network.get('tx_packets'))
+    diags.add_disk(read_bytes=_blkio_total(stats, 'read'),
+                   write_bytes=_blkio_total(stats, 'write'))
+    return diags

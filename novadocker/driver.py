@@ -1,0 +1,253 @@
+"""nova's compute driver for Docker containers.
+
+This module maps nova operations onto the pieces that do the work: ``spec``
+shapes containers, ``engine`` talks to Docker, ``images`` brings images in
+and ``hostinfo`` describes the host. It never calls the docker SDK itself.
+
+Suspend and pause both freeze the container's processes with the cgroup
+freezer: a container has no memory image to write out, so suspend keeps
+its processes resident and frozen, and resume continues them where they
+stopped. nova tells the two states apart by its own record.
+"""
+
+import contextlib
+
+from oslo_concurrency import lockutils
+from oslo_log import log as logging
+from oslo_utils import timeutils
+from oslo_utils import units
+
+from nova import exception as nova_exception
+import nova.conf
+from nova.virt import driver
+from nova.virt import hardware
+
+from novadocker import conf as docker_conf
+from novadocker import diagnostics
+from novadocker import engine as docker_engine
+from novadocker import exception
+from novadocker import hostinfo
+from novadocker import images
+from novadocker import powerstate
+from novadocker import spec
+
+CONF = nova.conf.CONF
+docker_conf.register_opts(CONF)
+LOG = logging.getLogger(__name__)
+
+# The same bound nova's libvirt driver puts on console output.
+MAX_CONSOLE_BYTES = 100 * units.Ki
+
+
+class DockerDriver(driver.ComputeDriver):
+    """Runs each nova instance as one Docker container."""
+
+    capabilities = dict(
+        driver.ComputeDriver.capabilities,
+        # Glance holds Docker images as container_format=docker,
+        # disk_format=raw.
+        supports_image_type_raw=True,
+    )
+
+    def __init__(self, virtapi, read_only=False):
+        super().__init__(virtapi)
+        self._engine = docker_engine.Engine(CONF.docker.host_url,
+                                            CONF.docker.api_version,
+                                            CONF.docker.api_timeout)
+        self._images = images.ImageHandler(self._engine)
+        self._host = CONF.host
+        self._states = powerstate.PowerStateCache(self._engine, self._host)
+        self._engine_version = None
+        self._host_cpus = None
+
+    # --- host ---------------------------------------------------------
+
+    def init_host(self, host):
+        """Connect to the engine; refuse to start without one."""
+        self._host = host
+        self._states = powerstate.PowerStateCache(self._engine, host)
+        self._engine_version = self._engine.connect()['Version']
+        self._host_resources()
+
+    def _host_resources(self):
+        resources = hostinfo.host_resources(self._engine.info(),
+                                            self._engine_version)
+        self._host_cpus = resources.vcpus
+        return resources
+
+    def get_available_nodes(self, refresh=False):
+        return [self._host]
+
+    def get_available_resource(self, nodename):
+        return hostinfo.available_resource(self._host_resources(), nodename)
+
+    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+        ratios = self._get_allocation_ratios(
+            provider_tree.data(nodename).inventory)
+        provider_tree.update_inventory(nodename, hostinfo.inventory(
+            self._host_resources(), ratios,
+            reserved_cpus=CONF.reserved_host_cpus,
+            reserved_memory_mb=CONF.reserved_host_memory_mb,
+            reserved_disk_gb=self._get_reserved_host_disk_gb_from_config()))
+
+    def get_host_ip_addr(self):
+        return CONF.my_ip
+
+    def get_host_uptime(self):
+        return hostinfo.host_uptime()
+
+    # --- inventory of instances ---------------------------------------
+
+    def _containers(self):
+        return self._engine.containers(spec.host_label_filter(self._host))
+
+    def list_instances(self):
+        return [c['Labels'][spec.LABEL_NAME] for c in self._containers()]
+
+    def list_instance_uuids(self):
+        return [c['Labels'][spec.LABEL_UUID] for c in self._containers()]
+
+    def instance_exists(self, instance):
+        return self._states.state(instance.uuid, fresh=True) is not None
+
+    def get_info(self, instance, use_cache=True):
+        state = self._states.state(instance.uuid, fresh=not use_cache)
+        if state is None:
+            raise nova_exception.InstanceNotFound(instance_id=instance.uuid)
+        return hardware.InstanceInfo(state=spec.power_state_of(state,
+                                                               instance))
+
+    # --- lifecycle ----------------------------------------------------
+
+    @contextlib.contextmanager
+    def _operating_on(self, instance, changes=True):
+        """Serialise work on one instance and keep nova's view of it fresh.
+
+        The lock name must differ from the bare uuid nova's compute manager
+        already holds around these calls, or the thread would wait on itself.
+        """
+        with lockutils.lock('nova-docker-' + instance.uuid):
+            try:
+                yield spec.container_name(instance.uuid)
+            except exception.ContainerNotFound as e:
+                raise nova_exception.InstanceNotFound(
+                    instance_id=instance.uuid) from e
+            finally:
+                if changes:
+                    self._states.changed(instance.uuid)
+
+    def _security_policy(self):
+        return spec.SecurityPolicy(
+            privileged=CONF.docker.privileged,
+            cap_add=tuple(CONF.docker.cap_add),
+            cap_drop=tuple(CONF.docker.cap_drop),
+            no_new_privileges=CONF.docker.no_new_privileges,
+            pids_limit=CONF.docker.pids_limit)
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True, accel_info=None):
+        for vif in network_info or []:
+            raise exception.VifTypeNotSupported(port_id=vif['id'],
+                                                vif_type=vif['type'])
+        image = self._images.ensure(image_meta)
+        container = spec.container_spec(instance, image, self._host,
+                                        self._host_cpus,
+                                        self._security_policy())
+        with self._operating_on(instance) as name:
+            self._engine.create(container)
+            try:
+                if power_on:
+                    self._engine.start(name)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    self._engine.remove(name)
+                raise
+        LOG.info('Created container %(name)s from %(image)s',
+                 {'name': container.name, 'image': image}, instance=instance)
+
+    def destroy(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, destroy_secrets=True):
+        with self._operating_on(instance) as name:
+            with contextlib.suppress(exception.ContainerNotFound):
+                self._engine.kill(name)
+            self._cleanup(instance, name, destroy_disks)
+
+    def cleanup(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, migrate_data=None, destroy_vifs=True,
+                destroy_secrets=True):
+        with self._operating_on(instance) as name:
+            self._cleanup(instance, name, destroy_disks)
+
+    def _cleanup(self, instance, name, destroy_disks):
+        # The container's filesystem is the instance's disk.
+        if destroy_disks and self._engine.remove(name):
+            LOG.info('Removed container %s', name, instance=instance)
+
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None, bad_volumes_callback=None,
+               accel_info=None, share_info=None):
+        with self._operating_on(instance) as name:
+            if reboot_type == 'SOFT':
+                self._engine.restart(name, CONF.docker.stop_timeout)
+            else:
+                self._engine.kill(name)
+                self._engine.start(name)
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        # Docker itself sends SIGTERM, waits ``timeout`` and then kills.
+        with self._operating_on(instance) as name:
+            self._engine.stop(name, timeout)
+
+    def power_on(self, context, instance, network_info,
+                 block_device_info=None, accel_info=None, share_info=None):
+        with self._operating_on(instance) as name:
+            self._engine.start(name)
+
+    def pause(self, instance):
+        with self._operating_on(instance) as name:
+            self._engine.pause(name)
+
+    def unpause(self, instance):
+        with self._operating_on(instance) as name:
+            self._engine.unpause(name)
+
+    def suspend(self, context, instance):
+        self.pause(instance)
+
+    def resume(self, context, instance, network_info, block_device_info=None,
+               share_info=None):
+        self.unpause(instance)
+
+    def soft_delete(self, instance):
+        with self._operating_on(instance) as name:
+            self._engine.stop(name, CONF.docker.stop_timeout)
+
+    def restore(self, instance):
+        with self._operating_on(instance) as name:
+            self._engine.start(name)
+
+    def resume_state_on_host_boot(self, context, instance, network_info,
+                                  share_info, block_device_info=None):
+        with self._operating_on(instance) as name:
+            state = self._states.state(instance.uuid, fresh=True)
+            if state == 'paused':
+                self._engine.unpause(name)
+            elif state != 'running':
+                self._engine.start(name)
+
+    # --- observing ----------------------------------------------------
+
+    def get_console_output(self, context, instance):
+        with self._operating_on(instance, changes=False) as name:
+            # Every line holds at least one byte, so this many lines always
+            # cover the byte bound.
+            return self._engine.logs_tail(name, MAX_CONSOLE_BYTES,
+                                          max_lines=MAX_CONSOLE_BYTES)
+
+    def get_instance_diagnostics(self, instance):
+        with self._operating_on(instance, changes=False) as name:
+            details = self._engine.inspect(name)
+            stats = self._engine.stats(name)
+        return diagnostics.instance_diagnostics(instance, details, stats,
+                                                timeutils.utcnow(True))

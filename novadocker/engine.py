@@ -1,0 +1,256 @@
+"""The only module that talks to the Docker engine, through the docker SDK.
+
+nova-compute calls the driver from many native threads at once. The SDK's
+client is a ``requests`` session, which is not safe to share between
+threads, so every thread gets its own client; the API version is
+negotiated once and given to each of them, which keeps creating a client
+free of network calls.
+"""
+
+import collections
+import threading
+
+import docker
+from docker import errors as docker_errors
+from oslo_log import log as logging
+import requests
+
+from nova import exception as nova_exception
+
+from novadocker import exception
+
+LOG = logging.getLogger(__name__)
+
+# Docker 20.10: the oldest engine with everything the driver relies on
+# (one-shot stats, cgroup v2, pids limits).
+MIN_API_VERSION = '1.41'
+
+
+def _version_tuple(version):
+    return tuple(int(part) for part in version.split('.'))
+
+
+def _status(error):
+    """HTTP status of the engine's answer behind one of our errors."""
+    response = getattr(error.__cause__, 'response', None)
+    return getattr(response, 'status_code', None)
+
+
+def _os_error(exc):
+    """The OS-level error at the root of a connection failure, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc
+        exc = exc.__cause__ or exc.__context__ or (
+            exc.args[0] if exc.args and isinstance(exc.args[0],
+                                                   BaseException) else None)
+    return None
+
+
+class Engine:
+    """A Docker engine, addressed by URL, shared safely between threads."""
+
+    def __init__(self, url, api_version='auto', timeout=60):
+        self.url = url
+        self._wanted_version = api_version
+        self._timeout = timeout
+        self._version = None
+        self._local = threading.local()
+
+    # --- connection ---------------------------------------------------
+
+    def connect(self):
+        """Negotiate the API version; raise EngineUnavailable with the cause.
+
+        Returns the engine's ``/version`` document.
+        """
+        probe = docker.APIClient(base_url=self.url, version=MIN_API_VERSION,
+                                 timeout=self._timeout)
+        try:
+            version = self._call('version', probe.version)
+        finally:
+            probe.close()
+        self._version = self._choose_version(version)
+        self._local = threading.local()
+        LOG.info('Using Docker engine %(engine)s at %(url)s with API '
+                 '%(api)s', {'engine': version.get('Version'),
+                             'url': self.url, 'api': self._version})
+        return version
+
+    def _choose_version(self, server):
+        newest = server.get('ApiVersion', MIN_API_VERSION)
+        oldest = server.get('MinAPIVersion', MIN_API_VERSION)
+        if self._wanted_version == 'auto':
+            wanted = min(newest, docker.constants.DEFAULT_DOCKER_API_VERSION,
+                         key=_version_tuple)
+        else:
+            wanted = self._wanted_version
+        if _version_tuple(wanted) < _version_tuple(MIN_API_VERSION):
+            reason = ('API version %s is older than %s, the oldest this '
+                      'driver supports' % (wanted, MIN_API_VERSION))
+        elif not (_version_tuple(oldest) <= _version_tuple(wanted) <=
+                  _version_tuple(newest)):
+            reason = ('API version %s is not served by this engine, which '
+                      'speaks %s to %s' % (wanted, oldest, newest))
+        else:
+            return wanted
+        raise exception.EngineUnavailable(url=self.url, reason=reason)
+
+    def _client(self):
+        client = getattr(self._local, 'client', None)
+        if client is None:
+            if self._version is None:
+                raise exception.EngineUnavailable(
+                    url=self.url, reason='not connected yet (init_host)')
+            client = docker.APIClient(base_url=self.url,
+                                      version=self._version,
+                                      timeout=self._timeout)
+            self._local.client = client
+        return client
+
+    def _call(self, operation, func, *args, **kwargs):
+        """Run one SDK call, turning its errors into the driver's."""
+        try:
+            return func(*args, **kwargs)
+        except docker_errors.NotFound:
+            raise
+        except docker_errors.APIError as e:
+            raise exception.EngineError(
+                operation=operation,
+                reason=e.explanation or str(e)) from e
+        except requests.exceptions.Timeout as e:
+            raise exception.EngineError(
+                operation=operation,
+                reason='no answer within %s seconds' % self._timeout) from e
+        except (requests.exceptions.ConnectionError,
+                docker_errors.DockerException) as e:
+            raise exception.EngineUnavailable(
+                url=self.url, reason=self._describe(e)) from e
+
+    def _describe(self, error):
+        cause = _os_error(error)
+        if isinstance(cause, FileNotFoundError):
+            return 'no socket at %s (is dockerd running?)' % (
+                cause.filename or self.url)
+        if isinstance(cause, PermissionError):
+            return ('permission denied: the user nova-compute runs as needs '
+                    'read and write access to the engine socket')
+        if isinstance(cause, ConnectionRefusedError):
+            return 'connection refused (is dockerd running?)'
+        if cause is not None:
+            return cause.strerror or str(cause)
+        return str(error)
+
+    def _container_call(self, operation, name, func, *args, **kwargs):
+        try:
+            return self._call(operation, func, name, *args, **kwargs)
+        except docker_errors.NotFound as e:
+            raise exception.ContainerNotFound(name=name) from e
+
+    # --- engine -------------------------------------------------------
+
+    def info(self):
+        return self._call('info', self._client().info)
+
+    def version(self):
+        return self._call('version', self._client().version)
+
+    # --- containers ---------------------------------------------------
+
+    def create(self, spec):
+        """Create (not start) the container described by a ContainerSpec."""
+        client = self._client()
+        host_config = client.create_host_config(**spec.host_config)
+        operation = 'creating container %s' % spec.name
+        try:
+            return self._call(
+                operation, client.create_container,
+                image=spec.image, name=spec.name, hostname=spec.hostname,
+                domainname=spec.domainname, labels=spec.labels,
+                host_config=host_config, detach=True)['Id']
+        except docker_errors.NotFound as e:
+            raise exception.EngineError(operation=operation,
+                                        reason=e.explanation) from e
+        except exception.EngineError as e:
+            if _status(e) == 409:
+                raise nova_exception.InstanceExists(name=spec.name) from e
+            raise
+
+    def start(self, name):
+        self._container_call('start', name, self._client().start)
+
+    def stop(self, name, timeout):
+        self._container_call('stop', name, self._client().stop,
+                             timeout=timeout)
+
+    def restart(self, name, timeout):
+        self._container_call('restart', name, self._client().restart,
+                             timeout=timeout)
+
+    def kill(self, name):
+        """SIGKILL the container's processes; quiet if none are running."""
+        try:
+            self._container_call('kill', name, self._client().kill)
+        except exception.EngineError as e:
+            if _status(e) != 409:
+                raise
+
+    def pause(self, name):
+        self._container_call('pause', name, self._client().pause)
+
+    def unpause(self, name):
+        self._container_call('unpause', name, self._client().unpause)
+
+    def remove(self, name):
+        """Remove a container and its anonymous volumes; False if absent."""
+        try:
+            self._container_call('remove', name, self._client().remove_container,
+                                 v=True, force=True)
+        except exception.ContainerNotFound:
+            return False
+        return True
+
+    def inspect(self, name):
+        return self._container_call('inspect', name,
+                                    self._client().inspect_container)
+
+    def containers(self, label_filter):
+        """Every container, in any state, carrying ``label_filter``."""
+        return self._call('list containers', self._client().containers,
+                          all=True, filters={'label': label_filter})
+
+    def logs_tail(self, name, max_bytes, max_lines):
+        """The last ``max_bytes`` of stdout and stderr, holding no more."""
+        stream = self._container_call('logs', name, self._client().logs,
+                                      stdout=True, stderr=True, stream=True,
+                                      tail=max_lines)
+        tail = collections.deque()
+        size = 0
+        try:
+            for chunk in stream:
+                tail.append(chunk)
+                size += len(chunk)
+                while size - len(tail[0]) >= max_bytes:
+                    size -= len(tail.popleft())
+        except requests.exceptions.RequestException as e:
+            raise exception.EngineUnavailable(url=self.url,
+                                              reason=self._describe(e)) from e
+        return b''.join(tail)[-max_bytes:]
+
+    def stats(self, name):
+        return self._container_call('stats', name, self._client().stats,
+                                    stream=False, one_shot=True)
+
+    # --- images -------------------------------------------------------
+
+    def image_exists(self, reference):
+        try:
+            self._call('inspect image', self._client().inspect_image,
+                       reference)
+        except docker_errors.NotFound:
+            return False
+        return True
+
+

@@ -1,0 +1,22 @@
+"""Errors of the Docker compute driver, in nova's exception hierarchy."""
+
+from nova import exception
+from nova.i18n import _
+
+
+class EngineUnavailable(exception.HypervisorUnavailable):
+    msg_fmt = _("Docker engine at %(url)s is unavailable: %(reason)s")
+
+
+class EngineError(exception.NovaException):
+    msg_fmt = _("Docker engine refused %(operation)s: %(reason)s")
+
+
+class ContainerNotFound(exception.NotFound):
+    msg_fmt = _("Container %(name)s does not exist in the Docker engine.")
+
+
+class VifTypeNotSupported(exception.InvalidInput):
+    msg_fmt = _("Port %(port_id)s has VIF type %(vif_type)s, which the Docker "
+                "driver cannot plug yet; boot the server without Neutron "
+                "ports (--nic none).")

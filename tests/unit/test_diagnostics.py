@@ -1,0 +1,56 @@
+import datetime
+
+import testtools
+
+from nova.compute import power_state
+
+from novadocker import diagnostics
+from tests.unit import fakes
+
+DETAILS = {
+    'State': {'Status': 'running', 'Running': True,
+              'StartedAt': '2026-11-29T09:00:00.123456789Z'},
+    'HostConfig': {'Memory': 64 * 1024 * 1024},
+}
+STATS = {
+    'memory_stats': {'usage': 3 * 1024 * 1024},
+    'cpu_stats': {'cpu_usage': {'total_usage': 300,
+                                'percpu_usage': [100, 200]}},
+    'blkio_stats': {'io_service_bytes_recursive': [
+        {'op': 'Read', 'value': 4096}, {'op': 'Write', 'value': 512},
+        {'op': 'Read', 'value': 4096}, {'op': 'Total', 'value': 8704}]},
+}
+
+
+class DiagnosticsTest(testtools.TestCase):
+
+    def test_engine_time_with_nanoseconds(self):
+        self.assertEqual(
+            datetime.datetime(2026, 11, 29, 9, 0, 0, 123456,
+                              tzinfo=datetime.timezone.utc),
+            diagnostics.parse_engine_time('2026-11-29T09:00:00.123456789Z'))
+
+    def test_running_container(self):
+        now = datetime.datetime(2026, 11, 29, 9, 1, 40,
+                                tzinfo=datetime.timezone.utc)
+        diags = diagnostics.instance_diagnostics(fakes.instance(), DETAILS,
+                                                 STATS, now)
+        self.assertEqual(power_state.STATE_MAP[power_state.RUNNING],
+                         diags.state)
+        self.assertEqual('docker', diags.hypervisor)
+        self.assertFalse(diags.obj_attr_is_set('driver'))
+        self.assertEqual(99, diags.uptime)
+        self.assertEqual((64, 3), (diags.memory_details.maximum,
+                                   diags.memory_details.used))
+        self.assertEqual([100, 200], [c.time for c in diags.cpu_details])
+        self.assertEqual(2, diags.num_cpus)
+        self.assertEqual((8192, 512), (diags.disk_details[0].read_bytes,
+                                       diags.disk_details[0].write_bytes))
+        self.assertEqual(0, diags.num_nics)
+
+    def test_cgroup_v2_reports_total_cpu_time(self):
+        stats = dict(STATS, cpu_stats={'cpu_usage': {'total_usage': 300}})
+        diags = diagnostics.instance_diagnostics(
+            fakes.instance(), DETAILS, stats,
+            datetime.datetime.now(datetime.timezone.utc))
+        self.assertEqual([300], [c.time for c in diags.cpu_details])

@@ -1,0 +1,127 @@
+from unittest import mock
+
+from docker import errors as docker_errors
+import requests
+import testtools
+
+from nova import exception as nova_exception
+
+from novadocker import engine
+from novadocker import exception
+from novadocker import spec
+
+
+def api_error(status, explanation):
+    response = requests.Response()
+    response.status_code = status
+    return docker_errors.APIError('error', response=response,
+                                  explanation=explanation)
+
+
+def connection_error(cause):
+    error = requests.exceptions.ConnectionError(cause)
+    error.__context__ = cause
+    return error
+
+
+class EngineErrorsTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.engine = engine.Engine('unix:///run/test.sock')
+        self.engine._version = '1.41'
+        self.client = mock.Mock()
+        self.engine._local.client = self.client
+
+    def _unavailable_reason(self, error):
+        self.client.info.side_effect = error
+        raised = self.assertRaises(exception.EngineUnavailable,
+                                   self.engine.info)
+        self.assertIn('unix:///run/test.sock', raised.format_message())
+        return raised.format_message()
+
+    def test_missing_socket(self):
+        self.assertIn('no socket', self._unavailable_reason(
+            connection_error(FileNotFoundError(2, 'No such file'))))
+
+    def test_permission_denied(self):
+        self.assertIn('permission denied', self._unavailable_reason(
+            connection_error(PermissionError(13, 'Permission denied'))))
+
+    def test_refused(self):
+        self.assertIn('connection refused', self._unavailable_reason(
+            connection_error(ConnectionRefusedError(111, 'refused'))))
+
+    def test_timeout_names_the_operation(self):
+        self.client.start.side_effect = requests.exceptions.ReadTimeout()
+        raised = self.assertRaises(exception.EngineError, self.engine.start,
+                                   'nova-x')
+        self.assertIn('start', raised.format_message())
+        self.assertIn('60 seconds', raised.format_message())
+
+    def test_engine_refusal_carries_its_explanation(self):
+        self.client.start.side_effect = api_error(
+            500, 'exec: "/nope": no such file or directory')
+        raised = self.assertRaises(exception.EngineError, self.engine.start,
+                                   'nova-x')
+        self.assertIn('/nope', raised.format_message())
+
+    def test_missing_container(self):
+        self.client.pause.side_effect = docker_errors.NotFound('gone')
+        self.assertRaises(exception.ContainerNotFound, self.engine.pause,
+                          'nova-x')
+        self.client.remove_container.side_effect = docker_errors.NotFound('x')
+        self.assertFalse(self.engine.remove('nova-x'))
+
+    def test_name_conflict_is_instance_exists(self):
+        self.client.create_container.side_effect = api_error(
+            409, 'Conflict. The container name is already in use')
+        container = spec.ContainerSpec('nova-x', 'img', 'h', '', {}, {})
+        self.assertRaises(nova_exception.InstanceExists, self.engine.create,
+                          container)
+
+    def test_kill_of_stopped_container_is_quiet(self):
+        self.client.kill.side_effect = api_error(409, 'is not running')
+        self.engine.kill('nova-x')
+        self.client.kill.side_effect = api_error(500, 'broken')
+        self.assertRaises(exception.EngineError, self.engine.kill, 'nova-x')
+
+    def test_logs_tail_keeps_only_the_last_bytes(self):
+        chunks = [b'a' * 10, b'b' * 10, b'c' * 10, b'd\n']
+        self.client.logs.return_value = iter(chunks)
+        self.assertEqual(b'b' * 4 + b'c' * 10 + b'd\n',
+                         self.engine.logs_tail('nova-x', 16, max_lines=99))
+        self.client.logs.return_value = iter(chunks)
+        self.assertEqual(b''.join(chunks),
+                         self.engine.logs_tail('nova-x', 100, max_lines=99))
+
+    def test_not_connected(self):
+        fresh = engine.Engine('unix:///run/test.sock')
+        raised = self.assertRaises(exception.EngineUnavailable, fresh.info)
+        self.assertIn('init_host', raised.format_message())
+
+
+class VersionChoiceTest(testtools.TestCase):
+
+    def _choose(self, wanted, newest, oldest='1.12'):
+        return engine.Engine('unix:///x', api_version=wanted)._choose_version(
+            {'ApiVersion': newest, 'MinAPIVersion': oldest})
+
+    def test_auto_takes_the_engines_version(self):
+        self.assertEqual('1.41', self._choose('auto', '1.41'))
+
+    def test_auto_stops_at_what_the_sdk_knows(self):
+        self.assertEqual('1.45', self._choose('auto', '1.51'))
+
+    def test_configured_version(self):
+        self.assertEqual('1.43', self._choose('1.43', '1.47'))
+
+    def test_too_old_engine(self):
+        raised = self.assertRaises(exception.EngineUnavailable, self._choose,
+                                   'auto', '1.40')
+        self.assertIn('older than 1.41', raised.format_message())
+
+    def test_version_the_engine_does_not_serve(self):
+        raised = self.assertRaises(exception.EngineUnavailable, self._choose,
+                                   '1.44', '1.41')
+        self.assertIn('1.44 is not served', raised.format_message())

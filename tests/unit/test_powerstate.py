@@ -1,0 +1,81 @@
+import testtools
+
+from novadocker import exception
+from novadocker import powerstate
+from novadocker import spec
+
+
+class CountingEngine:
+    """Containers of two hosts, counting the engine calls made."""
+
+    def __init__(self):
+        self.calls = []
+        self.containers_by_uuid = {}
+
+    def add(self, uuid, state, host='host-a'):
+        self.containers_by_uuid[uuid] = (state, host)
+
+    def containers(self, label_filter):
+        self.calls.append('list')
+        return [{'State': state,
+                 'Labels': {spec.LABEL_UUID: uuid, spec.LABEL_HOST: host}}
+                for uuid, (state, host) in self.containers_by_uuid.items()
+                if spec.host_label_filter(host) == label_filter]
+
+    def inspect(self, name):
+        self.calls.append('inspect')
+        uuid = name[len('nova-'):]
+        if uuid not in self.containers_by_uuid:
+            raise exception.ContainerNotFound(name=name)
+        state, host = self.containers_by_uuid[uuid]
+        return {'State': {'Status': state},
+                'Config': {'Labels': {spec.LABEL_HOST: host}}}
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class PowerStateCacheTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.engine = CountingEngine()
+        self.clock = Clock()
+        self.cache = powerstate.PowerStateCache(self.engine, 'host-a',
+                                                max_age=5, clock=self.clock)
+
+    def test_a_pass_over_many_instances_lists_once(self):
+        for i in range(200):
+            self.engine.add('uuid-%d' % i, 'running')
+        states = [self.cache.state('uuid-%d' % i) for i in range(200)]
+        self.assertEqual(['running'] * 200, states)
+        self.assertEqual(['list'], self.engine.calls)
+
+    def test_old_listing_is_refreshed(self):
+        self.engine.add('u1', 'running')
+        self.cache.state('u1')
+        self.engine.add('u1', 'exited')
+        self.clock.now = 6
+        self.assertEqual('exited', self.cache.state('u1'))
+        self.assertEqual(['list', 'list'], self.engine.calls)
+
+    def test_instance_changed_by_driver_is_inspected_once(self):
+        self.engine.add('u1', 'running')
+        self.cache.state('u1')
+        self.engine.add('u1', 'paused')
+        self.cache.changed('u1')
+        self.assertEqual('paused', self.cache.state('u1'))
+        self.assertEqual('paused', self.cache.state('u1'))
+        self.assertEqual(['list', 'inspect'], self.engine.calls)
+
+    def test_other_hosts_containers_are_invisible(self):
+        self.engine.add('theirs', 'running', host='host-b')
+        self.assertIsNone(self.cache.state('theirs'))
+        self.assertIsNone(self.cache.state('theirs', fresh=True))
+
+    def test_missing_container(self):
+        self.assertIsNone(self.cache.state('gone', fresh=True))

@@ -1,0 +1,112 @@
+import testtools
+
+from oslo_utils import units
+
+from nova.compute import power_state
+from nova.compute import task_states
+from nova.compute import vm_states
+
+from novadocker import spec
+from tests.unit import fakes
+
+POLICY = spec.SecurityPolicy(cap_drop=('NET_RAW',), pids_limit=100)
+
+
+class ContainerSpecTest(testtools.TestCase):
+
+    def _spec(self, instance=None, host_cpus=2, policy=POLICY):
+        return spec.container_spec(instance or fakes.instance(),
+                                   'glance/x:y', 'host-a', host_cpus, policy)
+
+    def test_memory_is_a_hard_limit_with_flavor_swap_on_top(self):
+        inst = fakes.instance(flavor=fakes.flavor(memory_mb=512, swap=256))
+        config = self._spec(inst).host_config
+        self.assertEqual(512 * units.Mi, config['mem_limit'])
+        self.assertEqual(768 * units.Mi, config['memswap_limit'])
+
+    def test_no_swap_flavor_gets_no_swap(self):
+        config = self._spec().host_config
+        self.assertEqual(config['mem_limit'], config['memswap_limit'])
+
+    def test_cpu_quota_is_capped_at_host_cpus_but_shares_are_not(self):
+        inst = fakes.instance(flavor=fakes.flavor(vcpus=4))
+        config = self._spec(inst, host_cpus=2).host_config
+        self.assertEqual(4 * 1024, config['cpu_shares'])
+        self.assertEqual(2 * config['cpu_period'], config['cpu_quota'])
+
+    def test_one_vcpu_gets_one_core(self):
+        config = self._spec(host_cpus=8).host_config
+        self.assertEqual(config['cpu_period'], config['cpu_quota'])
+        self.assertEqual(1024, config['cpu_shares'])
+
+    def test_security_comes_from_policy_only(self):
+        inst = fakes.instance(metadata={'privileged': 'true',
+                                        'cap_add': 'SYS_ADMIN'})
+        config = self._spec(inst).host_config
+        self.assertFalse(config['privileged'])
+        self.assertEqual([], config['cap_add'])
+        self.assertEqual(['NET_RAW'], config['cap_drop'])
+        self.assertEqual(['no-new-privileges:true'], config['security_opt'])
+        self.assertEqual(100, config['pids_limit'])
+        self.assertEqual('none', config['network_mode'])
+        self.assertNotIn('binds', config)
+        self.assertNotIn('pid_mode', config)
+
+    def test_operator_can_allow_privileges(self):
+        policy = spec.SecurityPolicy(privileged=True, cap_add=('NET_ADMIN',),
+                                     no_new_privileges=False)
+        config = self._spec(policy=policy).host_config
+        self.assertTrue(config['privileged'])
+        self.assertEqual(['NET_ADMIN'], config['cap_add'])
+        self.assertEqual([], config['security_opt'])
+
+    def test_name_and_labels_identify_instance_and_host(self):
+        inst = fakes.instance()
+        container = self._spec(inst)
+        self.assertEqual('nova-' + inst.uuid, container.name)
+        self.assertEqual({spec.LABEL_UUID: inst.uuid,
+                          spec.LABEL_HOST: 'host-a',
+                          spec.LABEL_NAME: 'instance-00000001'},
+                         container.labels)
+        self.assertEqual('glance/x:y', container.image)
+
+    def test_fully_qualified_hostname_is_split(self):
+        container = self._spec(fakes.instance(hostname='web1.example.org'))
+        self.assertEqual('web1', container.hostname)
+        self.assertEqual('example.org', container.domainname)
+
+    def test_short_hostname(self):
+        container = self._spec()
+        self.assertEqual('web1', container.hostname)
+        self.assertEqual('', container.domainname)
+
+
+class PowerStateTest(testtools.TestCase):
+
+    def test_every_engine_state(self):
+        inst = fakes.instance()
+        expected = {'running': power_state.RUNNING,
+                    'paused': power_state.PAUSED,
+                    'created': power_state.SHUTDOWN,
+                    'exited': power_state.SHUTDOWN,
+                    'dead': power_state.CRASHED,
+                    'restarting': power_state.NOSTATE,
+                    'removing': power_state.NOSTATE,
+                    'something new': power_state.NOSTATE}
+        for docker_state, nova_state in expected.items():
+            self.assertEqual(nova_state,
+                             spec.power_state_of(docker_state, inst),
+                             docker_state)
+
+    def test_frozen_suspended_instance_is_suspended(self):
+        suspended = fakes.instance(vm_state=vm_states.SUSPENDED)
+        suspending = fakes.instance(task_state=task_states.SUSPENDING)
+        for inst in (suspended, suspending):
+            self.assertEqual(power_state.SUSPENDED,
+                             spec.power_state_of('paused', inst))
+
+    def test_resumed_instance_runs(self):
+        resuming = fakes.instance(vm_state=vm_states.SUSPENDED,
+                                  task_state=task_states.RESUMING)
+        self.assertEqual(power_state.RUNNING,
+                         spec.power_state_of('running', resuming))

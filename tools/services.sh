@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Makes sure a Docker engine and the image registry on 127.0.0.1:5042 are up.
+#
+# Uses an engine that already answers on /var/run/docker.sock; otherwise
+# installs Debian's docker.io (as root) and starts dockerd. The registry is
+# Debian's docker-registry, serving REGISTRY_DATA (default /var/lib/nova-docker/registry).
+# Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker).
+set -euo pipefail
+
+STATE_DIR=${STATE_DIR:-/var/lib/nova-docker}
+REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5042}
+REGISTRY_DATA=${REGISTRY_DATA:-$STATE_DIR/registry}
+SOCKET=/var/run/docker.sock
+
+say() { echo "services: $*" >&2; }
+
+need_packages=()
+command -v curl >/dev/null || need_packages+=(curl)
+command -v dockerd >/dev/null || need_packages+=(docker.io)
+command -v docker-registry >/dev/null || need_packages+=(docker-registry)
+[ -x /bin/busybox ] || need_packages+=(busybox-static)
+if [ ${#need_packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        say "missing ${need_packages[*]}; run as root to install them"
+        exit 1
+    fi
+    say "installing ${need_packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+mkdir -p "$STATE_DIR"
+
+engine_answers() {
+    curl -sf --unix-socket "$SOCKET" http://localhost/_ping >/dev/null 2>&1
+}
+
+wait_for() {
+    local what=$1 check=$2 tries=${3:-60}
+    for _ in $(seq "$tries"); do
+        if $check; then return 0; fi
+        sleep 1
+    done
+    say "$what did not come up; see $STATE_DIR"
+    return 1
+}
+
+if engine_answers; then
+    say "using the running Docker engine at $SOCKET"
+else
+    say "starting dockerd (log: $STATE_DIR/dockerd.log)"
+    setsid dockerd >"$STATE_DIR/dockerd.log" 2>&1 < /dev/null &
+    wait_for dockerd engine_answers
+fi
+
+registry_answers() {
+    curl -sf "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1
+}
+
+if registry_answers; then
+    say "using the running registry at $REGISTRY_ADDR"
+else
+    mkdir -p "$REGISTRY_DATA"
+    cat >"$STATE_DIR/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_DATA
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+YAML
+    say "starting the registry on $REGISTRY_ADDR (log: $STATE_DIR/registry.log)"
+    setsid docker-registry serve "$STATE_DIR/registry.yml" \
+        >"$STATE_DIR/registry.log" 2>&1 < /dev/null &
+    wait_for registry registry_answers 30
+fi
