@@ -225,6 +225,7 @@ class Engine:
         """The last ``max_bytes`` of stdout and stderr, holding no more."""
         stream = self._container_call('logs', name, self._client().logs,
                                       stdout=True, stderr=True, stream=True,
+                                      follow=False,
                                       tail=max_lines)
         tail = collections.deque()
         size = 0

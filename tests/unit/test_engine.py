@@ -94,6 +94,9 @@ class EngineErrorsTest(testtools.TestCase):
         self.client.logs.return_value = iter(chunks)
         self.assertEqual(b''.join(chunks),
                          self.engine.logs_tail('nova-x', 100, max_lines=99))
+        # Following the log would wait for the container to end.
+        self.assertFalse(self.client.logs.call_args.kwargs['follow'])
+        self.assertEqual(99, self.client.logs.call_args.kwargs['tail'])
 
     def test_not_connected(self):
         fresh = engine.Engine('unix:///run/test.sock')

@@ -1,0 +1,135 @@
+"""Real Docker engine fixtures: test images built locally, drivers per host.
+
+No image can be pulled here, so test images are imported from a rootfs
+holding Debian's static busybox. Every container a test creates carries a
+host label unique to that test, and only those are removed afterwards.
+"""
+
+import hashlib
+import io
+import json
+import tarfile
+import threading
+
+import docker
+import fixtures
+from oslo_config import fixture as config_fixture
+from oslo_utils import uuidutils
+import testtools
+
+import nova.conf
+from nova.virt import fake as fake_virt
+
+from novadocker import driver
+from novadocker import images
+from novadocker import spec
+from tests.unit import fakes
+
+CONF = nova.conf.CONF
+BUSYBOX = '/bin/busybox'
+APPLETS = ('sh', 'sleep', 'echo', 'cat', 'ls', 'hostname', 'ps', 'id', '[',
+           'test', 'true', 'grep', 'wc', 'head', 'seq')
+
+LOOP = 'while true; do sleep 1; done'
+COMMANDS = {
+    # A server that says it started and exits at once on SIGTERM.
+    'server': ['/bin/sh', '-c',
+               'echo started; trap "exit 0" TERM; %s & wait' % LOOP],
+    # PID 1 without a SIGTERM handler: only SIGKILL ends it.
+    'stubborn': ['/bin/sh', '-c', 'echo started; %s' % LOOP],
+    # Prints more than nova's console bound, then serves.
+    'chatty': ['/bin/sh', '-c',
+               'i=0; while [ $i -lt 3000 ]; do echo "line $i of a long '
+               'console log ........................................"; '
+               'i=$((i+1)); done; echo last-line; trap "exit 0" TERM; '
+               '%s & wait' % LOOP],
+    # Its command does not exist: the container is created, never started.
+    'broken': ['/bin/missing'],
+}
+_lock = threading.Lock()
+
+
+def docker_client():
+    return docker.APIClient(base_url=CONF.docker.host_url, version='auto')
+
+
+def _rootfs():
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode='w') as tar:
+        for directory in ('bin', 'etc', 'tmp', 'proc', 'sys', 'dev'):
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        tar.add(BUSYBOX, arcname='bin/busybox')
+        for applet in APPLETS:
+            info = tarfile.TarInfo('bin/' + applet)
+            info.type, info.linkname = tarfile.SYMTYPE, 'busybox'
+            tar.addfile(info)
+    return data.getvalue()
+
+
+def test_image(kind='server'):
+    """An engine image reference for ``kind``, imported once per content."""
+    cmd = json.dumps(COMMANDS[kind])
+    with open(BUSYBOX, 'rb') as f:
+        digest = hashlib.sha256(f.read() + cmd.encode()).hexdigest()[:12]
+    reference = 'nova-docker-test/%s:%s' % (kind, digest)
+    client = docker_client()
+    with _lock:
+        try:
+            client.inspect_image(reference)
+        except docker.errors.ImageNotFound:
+            client.import_image_from_data(
+                _rootfs(), repository=reference.split(':')[0], tag=digest,
+                changes=['CMD ' + cmd])
+    return reference
+
+
+class DriverTestCase(testtools.TestCase):
+    """A DockerDriver for a host name no other test uses."""
+
+    def setUp(self):
+        super().setUp()
+        # A hung engine call must fail the test, not the whole run.
+        self.useFixture(fixtures.Timeout(180, gentle=True))
+        self.flags = self.useFixture(config_fixture.Config(CONF))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_NOVA_DISABLE_EVENTLET_PATCHING', 'True'))
+        self.client = docker_client()
+        self.host = 'test-' + uuidutils.generate_uuid()[:8]
+        self.driver = self.make_driver(self.host)
+
+    def make_driver(self, host):
+        drv = driver.DockerDriver(fake_virt.FakeVirtAPI())
+        drv.init_host(host)
+        self.addCleanup(self._remove_containers, host)
+        return drv
+
+    def _remove_containers(self, host):
+        for container in self.client.containers(
+                all=True, filters={'label': spec.host_label_filter(host)}):
+            self.client.remove_container(container['Id'], force=True,
+                                         v=True)
+
+    def glance_image(self, kind='server', **meta):
+        """ImageMeta of a Glance image whose data the engine already has."""
+        image_meta = fakes.image_meta(checksum=uuidutils.generate_uuid(
+            dashed=False), **meta)
+        reference = images.local_reference(image_meta)
+        repository, tag = reference.rsplit(':', 1)
+        self.client.tag(test_image(kind), repository, tag)
+        self.addCleanup(self.client.remove_image, reference)
+        return image_meta
+
+    def spawn(self, kind='server', power_on=True, **instance_values):
+        instance = fakes.instance(**instance_values)
+        self.driver.spawn(None, instance, self.glance_image(kind), [], None,
+                          {}, network_info=[], power_on=power_on)
+        return instance
+
+    def inspect(self, instance):
+        return self.client.inspect_container(
+            spec.container_name(instance.uuid))
+
+    def docker_state(self, instance):
+        return self.inspect(instance)['State']['Status']
