@@ -1,4 +1,4 @@
-"""Configuration options of the Docker compute driver, in the ``[docker]`` group."""
+"""Options of the Docker compute driver, in the ``[docker]`` group."""
 
 from oslo_config import cfg
 

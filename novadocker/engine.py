@@ -206,7 +206,8 @@ class Engine:
     def remove(self, name):
         """Remove a container and its anonymous volumes; False if absent."""
         try:
-            self._container_call('remove', name, self._client().remove_container,
+            self._container_call('remove', name,
+                                 self._client().remove_container,
                                  v=True, force=True)
         except exception.ContainerNotFound:
             return False
@@ -253,5 +254,3 @@ class Engine:
         except docker_errors.NotFound:
             return False
         return True
-
-

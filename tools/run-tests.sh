@@ -24,6 +24,8 @@ echo "run-tests: installing requirements into $VENV" >&2
 
 export OS_NOVA_DISABLE_EVENTLET_PATCHING=True
 status=0
+echo "run-tests: flake8" >&2
+"$VENV/bin/flake8" || status=$?
 "$VENV/bin/stestr" run "$@" || status=$?
 
 "$VENV/bin/python" tools/stestr_totals.py || status=1

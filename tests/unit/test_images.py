@@ -29,8 +29,9 @@ class ImagesTest(testtools.TestCase):
             self.assertIn('container_format=docker', error.format_message())
 
     def test_reference_is_keyed_on_id_and_checksum_not_name(self):
-        meta = fakes.image_meta(image_id='0f4a2d1e-3b1c-4d5e-8f9a-0b1c2d3e4f5a',
-                                checksum='d41d8cd98f00b204e9800998ecf8427e')
+        meta = fakes.image_meta(
+            image_id='0f4a2d1e-3b1c-4d5e-8f9a-0b1c2d3e4f5a',
+            checksum='d41d8cd98f00b204e9800998ecf8427e')
         self.assertEqual('glance/0f4a2d1e-3b1c-4d5e-8f9a-0b1c2d3e4f5a:'
                          'd41d8cd98f00b204e9800998ecf8427e',
                          images.local_reference(meta))

@@ -1,0 +1,43 @@
+"""Shared set-up for benchmarks: a driver on the real engine, a test image."""
+
+import statistics
+import uuid
+
+import docker
+
+import nova.conf
+from nova.virt import fake as fake_virt
+
+from novadocker import driver
+from novadocker import images
+from novadocker import spec
+from tests.integration import base
+from tests.unit import fakes
+
+CONF = nova.conf.CONF
+
+
+class Bench:
+
+    def __init__(self):
+        CONF([], project='nova', default_config_files=[])
+        self.host = 'bench-' + uuid.uuid4().hex[:8]
+        self.client = docker.APIClient(base_url=CONF.docker.host_url,
+                                       version='auto')
+        self.driver = driver.DockerDriver(fake_virt.FakeVirtAPI())
+        self.driver.init_host(self.host)
+        self.image = base.test_image('server')
+        self.image_meta = fakes.image_meta(checksum=uuid.uuid4().hex)
+        self.reference = images.local_reference(self.image_meta)
+        self.client.tag(self.image, *self.reference.rsplit(':', 1))
+
+    def close(self):
+        for container in self.client.containers(
+                all=True, filters={'label': spec.host_label_filter(
+                    self.host)}):
+            self.client.remove_container(container['Id'], force=True)
+        self.client.remove_image(self.reference)
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1000
