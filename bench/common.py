@@ -28,7 +28,10 @@ class Bench:
         self.driver.init_host(self.host)
         self.image = base.test_image('server')
         self.image_meta = fakes.image_meta(checksum=uuid.uuid4().hex)
-        self.reference = images.local_reference(self.image_meta)
+        self.reference = images.local_reference(
+            images.registry_address(CONF.docker.registry_host,
+                                    CONF.docker.docker_registry_default_port),
+            self.image_meta)
         self.client.tag(self.image, *self.reference.rsplit(':', 1))
 
     def close(self):

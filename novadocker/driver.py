@@ -19,6 +19,7 @@ from oslo_utils import units
 
 from nova import exception as nova_exception
 import nova.conf
+from nova.image import glance
 from nova.virt import driver
 from nova.virt import hardware
 
@@ -54,7 +55,10 @@ class DockerDriver(driver.ComputeDriver):
         self._engine = docker_engine.Engine(CONF.docker.host_url,
                                             CONF.docker.api_version,
                                             CONF.docker.api_timeout)
-        self._images = images.ImageHandler(self._engine)
+        self._images = images.ImageHandler(
+            self._engine, glance.API(), images.registry_address(
+                CONF.docker.registry_host,
+                CONF.docker.docker_registry_default_port))
         self._host = CONF.host
         self._states = powerstate.PowerStateCache(self._engine, self._host)
         self._engine_version = None
@@ -150,7 +154,7 @@ class DockerDriver(driver.ComputeDriver):
         for vif in network_info or []:
             raise exception.VifTypeNotSupported(port_id=vif['id'],
                                                 vif_type=vif['type'])
-        image = self._images.ensure(image_meta)
+        image = self._images.ensure(context, image_meta)
         container = spec.container_spec(instance, image, self._host,
                                         self._host_cpus,
                                         self._security_policy())

@@ -247,6 +247,16 @@ class Engine:
 
     # --- images -------------------------------------------------------
 
+    def _consume(self, operation, messages):
+        """Read an engine progress stream to its end; raise on its errors."""
+        def read():
+            for message in messages:
+                if message.get('error'):
+                    raise exception.EngineError(operation=operation,
+                                                reason=message['error'])
+                yield message
+        return list(self._call(operation, lambda: list(read())))
+
     def image_exists(self, reference):
         try:
             self._call('inspect image', self._client().inspect_image,
@@ -254,3 +264,82 @@ class Engine:
         except docker_errors.NotFound:
             return False
         return True
+
+    def images(self, reference_filter=None):
+        """Images whose reference matches ``reference_filter`` (a glob)."""
+        filters = {'reference': reference_filter} if reference_filter else {}
+        return self._call('list images', self._client().images,
+                          filters=filters)
+
+    def image_tags(self):
+        """Every ``name:tag`` in the engine -> the id of its image."""
+        return {tag: image['Id'] for image in self.images()
+                for tag in image.get('RepoTags') or ()}
+
+    def pull(self, reference):
+        repository, tag = split_reference(reference)
+        operation = 'pulling %s' % reference
+        try:
+            self._consume(operation, self._call(
+                operation, self._client().pull, repository, tag=tag,
+                stream=True, decode=True))
+        except docker_errors.NotFound as e:
+            raise exception.EngineError(operation=operation,
+                                        reason=e.explanation) from e
+
+    def push(self, reference):
+        repository, tag = split_reference(reference)
+        operation = 'pushing %s' % reference
+        self._consume(operation, self._call(
+            operation, self._client().push, repository, tag=tag,
+            stream=True, decode=True))
+
+    def tag(self, image, reference):
+        repository, tag = split_reference(reference)
+        self._call('tagging %s' % reference, self._client().tag, image,
+                   repository, tag, force=True)
+
+    def remove_image(self, reference):
+        """Drop a tag (the image goes with its last one); False if absent."""
+        try:
+            self._call('removing image %s' % reference,
+                       self._client().remove_image, reference)
+        except docker_errors.NotFound:
+            return False
+        return True
+
+    def load(self, chunks):
+        """Load a ``docker save`` tarball streamed from ``chunks``.
+
+        Returns what the engine loaded: ``name:tag`` references, or image
+        ids for images saved without a name.
+        """
+        loaded = []
+        for message in self._consume('loading an image', self._call(
+                'loading an image', self._client().load_image, chunks)):
+            text = message.get('stream', '').strip()
+            for prefix in ('Loaded image ID: ', 'Loaded image: '):
+                if text.startswith(prefix):
+                    loaded.append(text[len(prefix):])
+                    break
+        return loaded
+
+    def save(self, reference):
+        """A ``docker save`` tarball of one image, as a stream of chunks."""
+        return self._call('saving %s' % reference, self._client().get_image,
+                          reference)
+
+    def commit(self, name, reference, pause=True):
+        """Commit a container's filesystem as image ``reference``."""
+        repository, tag = split_reference(reference)
+        return self._container_call('commit', name, self._client().commit,
+                                    repository=repository, tag=tag,
+                                    pause=pause)['Id']
+
+
+def split_reference(reference):
+    """``host:port/repo:tag`` -> (``host:port/repo``, ``tag``)."""
+    repository, _, tag = reference.rpartition(':')
+    if not repository or '/' in tag:
+        return reference, 'latest'
+    return repository, tag

@@ -1,10 +1,35 @@
-"""Brings an instance's Glance image into the Docker engine."""
+"""Brings an instance's Glance image into the Docker engine.
+
+Every image the driver keeps in the engine is named
+``<registry>/glance/<glance image id>:<glance checksum>``: keyed on the
+Glance image's id and content, never its Glance name, and the same name
+under which the shared registry holds it. Resolution goes, cheapest first:
+
+1. the engine already has it;
+2. the registry has it (another host loaded it before): pull;
+3. the Glance image names a ``repository:tag`` in the registry
+   (``docker_image`` property, Glance then holds no data): pull that;
+4. stream the Glance data, a ``docker save`` tarball, into the engine while
+   verifying Glance's hash, then push it to the registry for other hosts.
+"""
+
+import hashlib
+
+from oslo_concurrency import lockutils
+from oslo_log import log as logging
 
 from nova import exception
 from nova.i18n import _
 
+from novadocker import exception as docker_exception
+
+LOG = logging.getLogger(__name__)
+
 CONTAINER_FORMAT = 'docker'
-REPOSITORY_PREFIX = 'glance/'
+REPOSITORY = 'glance/'
+# Glance property naming a repository:tag in the registry that holds the
+# image's bytes, for images whose data is not in Glance.
+REGISTRY_IMAGE_PROPERTY = 'docker_image'
 
 
 def _field(image_meta, name):
@@ -23,29 +48,164 @@ def check_container_format(image_meta):
                 'wanted': CONTAINER_FORMAT})
 
 
-def local_reference(image_meta):
-    """Engine reference of a Glance image: its id and content, not its name.
+def registry_address(host, port):
+    return '%s:%d' % ('[%s]' % host if ':' in host else host, port)
 
-    Keyed on the Glance checksum too, so an image whose data changed under
-    the same id is never mistaken for the one already in the engine.
+
+def local_reference(registry, image_meta):
+    """Engine and registry name of a Glance image's content."""
+    return '%s/%s%s:%s' % (registry, REPOSITORY, image_meta.id,
+                           _field(image_meta, 'checksum') or 'latest')
+
+
+def registry_source(registry, repository_tag):
+    """Where the ``docker_image`` property points, inside the registry."""
+    return '%s/%s' % (registry, repository_tag.strip('/'))
+
+
+class VerifiedChunks:
+    """Glance's data for one image, checked against Glance's hash.
+
+    The last chunk is held back until the hash has matched, so a mismatch
+    or a broken download aborts the upload to the engine before the
+    tarball is complete, and the engine loads nothing.
     """
-    return '%s%s:%s' % (REPOSITORY_PREFIX, image_meta.id,
-                        _field(image_meta, 'checksum') or 'latest')
+
+    def __init__(self, image_id, chunks, algorithm, expected):
+        self.image_id = image_id
+        self._chunks = chunks
+        self._algorithm = algorithm
+        self._expected = expected
+        self.size = 0
+
+    def _refuse(self, reason):
+        return exception.ImageUnacceptable(image_id=self.image_id,
+                                           reason=reason)
+
+    def __iter__(self):
+        hasher = hashlib.new(self._algorithm)
+        held = None
+        try:
+            for chunk in self._chunks:
+                if not chunk:
+                    continue
+                hasher.update(chunk)
+                self.size += len(chunk)
+                if held is not None:
+                    yield held
+                held = chunk
+        except exception.ImageUnacceptable:
+            raise
+        except Exception as e:
+            raise self._refuse(_("its download from Glance failed after "
+                                 "%(size)d bytes: %(error)s") % {
+                'size': self.size, 'error': e}) from e
+        if not self.size:
+            raise self._refuse(_("its data is empty"))
+        if self._expected and hasher.hexdigest() != self._expected:
+            raise self._refuse(_("its data does not match the %s hash Glance "
+                                 "holds for it") % self._algorithm)
+        yield held
+
+
+def expected_hash(glance_image):
+    """(algorithm, hex digest) to verify a download with."""
+    if glance_image.get('os_hash_value') and glance_image.get('os_hash_algo'):
+        return glance_image['os_hash_algo'], glance_image['os_hash_value']
+    return 'md5', glance_image.get('checksum')
 
 
 class ImageHandler:
 
-    def __init__(self, engine):
+    def __init__(self, engine, glance, registry):
         self._engine = engine
+        self._glance = glance
+        self.registry = registry
 
-    def ensure(self, image_meta):
+    def ensure(self, context, image_meta):
         """The engine reference to create the instance's container from."""
         check_container_format(image_meta)
-        reference = local_reference(image_meta)
-        if not self._engine.image_exists(reference):
-            raise exception.ImageUnacceptable(
-                image_id=image_meta.id,
-                reason=_("it is not in the Docker engine as %s, and loading "
-                         "images from Glance is not supported yet") %
-                reference)
+        reference = local_reference(self.registry, image_meta)
+        # One transfer per image, however many spawns want it at once.
+        with lockutils.lock('nova-docker-image-' + image_meta.id):
+            if not self._engine.image_exists(reference):
+                self._bring_in(context, image_meta.id, reference)
         return reference
+
+    def _bring_in(self, context, image_id, reference):
+        try:
+            self._engine.pull(reference)
+            LOG.info('Pulled image %s from the registry', reference)
+            return
+        except docker_exception.EngineUnavailable:
+            raise
+        except docker_exception.EngineError as e:
+            LOG.debug('Registry does not serve %(ref)s (%(error)s)',
+                      {'ref': reference, 'error': e})
+        glance_image = self._glance.get(context, image_id)
+        source = glance_image['properties'].get(REGISTRY_IMAGE_PROPERTY)
+        if source:
+            self._pull_as(image_id, registry_source(self.registry, source),
+                          reference)
+        else:
+            self._load_from_glance(context, glance_image, reference)
+
+    def _pull_as(self, image_id, source, reference):
+        try:
+            self._engine.pull(source)
+        except docker_exception.EngineError as e:
+            raise exception.ImageUnacceptable(
+                image_id=image_id,
+                reason=_("its %(prop)s %(source)s cannot be pulled: "
+                         "%(error)s") % {'prop': REGISTRY_IMAGE_PROPERTY,
+                                         'source': source,
+                                         'error': e.format_message()}) from e
+        self._engine.tag(source, reference)
+        self._engine.remove_image(source)
+        LOG.info('Pulled image %(source)s from the registry as %(ref)s',
+                 {'source': source, 'ref': reference})
+
+    def _load_from_glance(self, context, glance_image, reference):
+        image_id = glance_image['id']
+        algorithm, digest = expected_hash(glance_image)
+        chunks = VerifiedChunks(image_id, self._glance.download(
+            context, image_id), algorithm, digest)
+        # Loading moves the tarball's own names onto its image: put back
+        # those that named something else before.
+        tags_before = self._engine.image_tags()
+        try:
+            loaded = self._engine.load(iter(chunks))
+        except docker_exception.EngineError as e:
+            raise exception.ImageUnacceptable(
+                image_id=image_id,
+                reason=_("its data is not a Docker image tarball (docker "
+                         "save output): %s") % e.format_message()) from e
+        if len(loaded) == 1:
+            self._engine.tag(loaded[0], reference)
+        for name in loaded:
+            if name in tags_before:
+                self._engine.tag(tags_before[name], name)
+            elif len(loaded) != 1 or not name.startswith('sha256:'):
+                self._discard(name)
+        if len(loaded) != 1:
+            raise exception.ImageUnacceptable(
+                image_id=image_id,
+                reason=_("its tarball holds %d images; an instance boots "
+                         "from exactly one") % len(loaded))
+        LOG.info('Loaded image %(id)s from Glance (%(size)d bytes) as '
+                 '%(ref)s', {'id': image_id, 'size': chunks.size,
+                             'ref': reference})
+        try:
+            self._engine.push(reference)
+        except docker_exception.EngineError as e:
+            LOG.warning('Could not push %(ref)s to the registry; other '
+                        'hosts will download it from Glance: %(error)s',
+                        {'ref': reference, 'error': e.format_message()})
+
+    def _discard(self, name):
+        try:
+            self._engine.remove_image(name)
+        except docker_exception.EngineError as e:
+            # Still in use, or still named otherwise: not ours to remove.
+            LOG.debug('Kept image %(name)s: %(error)s',
+                      {'name': name, 'error': e.format_message()})

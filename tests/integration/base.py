@@ -17,12 +17,14 @@ from oslo_config import fixture as config_fixture
 from oslo_utils import uuidutils
 import testtools
 
+from nova import context as nova_context
 import nova.conf
 from nova.virt import fake as fake_virt
 
 from novadocker import driver
 from novadocker import images
 from novadocker import spec
+from tests import glance
 from tests.unit import fakes
 
 CONF = nova.conf.CONF
@@ -95,7 +97,15 @@ class DriverTestCase(testtools.TestCase):
         self.flags = self.useFixture(config_fixture.Config(CONF))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_NOVA_DISABLE_EVENTLET_PATCHING', 'True'))
+        self.glance = glance.server()
+        self.flags.config(api_servers=[self.glance.endpoint], group='glance')
+        self.context = nova_context.RequestContext(
+            'test-user', 'test-project', auth_token='test-token',
+            is_admin=True)
         self.client = docker_client()
+        self.registry = images.registry_address(
+            CONF.docker.registry_host,
+            CONF.docker.docker_registry_default_port)
         self.host = 'test-' + uuidutils.generate_uuid()[:8]
         self.driver = self.make_driver(self.host)
 
@@ -115,7 +125,7 @@ class DriverTestCase(testtools.TestCase):
         """ImageMeta of a Glance image whose data the engine already has."""
         image_meta = fakes.image_meta(checksum=uuidutils.generate_uuid(
             dashed=False), **meta)
-        reference = images.local_reference(image_meta)
+        reference = images.local_reference(self.registry, image_meta)
         repository, tag = reference.rsplit(':', 1)
         self.client.tag(test_image(kind), repository, tag)
         self.addCleanup(self.client.remove_image, reference)
@@ -123,8 +133,8 @@ class DriverTestCase(testtools.TestCase):
 
     def spawn(self, kind='server', power_on=True, **instance_values):
         instance = fakes.instance(**instance_values)
-        self.driver.spawn(None, instance, self.glance_image(kind), [], None,
-                          {}, network_info=[], power_on=power_on)
+        self.driver.spawn(self.context, instance, self.glance_image(kind), [],
+                          None, {}, network_info=[], power_on=power_on)
         return instance
 
     def inspect(self, instance):

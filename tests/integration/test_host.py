@@ -27,7 +27,7 @@ class HostIsolationTest(base.DriverTestCase):
         other = self.make_driver(self.host + '-b')
         mine = self.spawn()
         theirs = fakes.instance()
-        other.spawn(None, theirs, self.glance_image(), [], None, {},
+        other.spawn(self.context, theirs, self.glance_image(), [], None, {},
                     network_info=[])
         self.assertEqual([mine.uuid], self.driver.list_instance_uuids())
         self.assertEqual([theirs.uuid], other.list_instance_uuids())
@@ -141,7 +141,7 @@ class ConcurrencyTest(base.DriverTestCase):
         instances = [fakes.instance() for _ in range(8)]
 
         def lifecycle(instance):
-            self.driver.spawn(None, instance, image, [], None, {},
+            self.driver.spawn(self.context, instance, image, [], None, {},
                               network_info=[])
             self.driver.pause(instance)
             self.driver.unpause(instance)

@@ -60,8 +60,9 @@ class SpawnTest(base.DriverTestCase):
     def test_failed_start_leaves_no_container(self):
         instance = fakes.instance()
         error = self.assertRaises(exception.EngineError, self.driver.spawn,
-                                  None, instance, self.glance_image('broken'),
-                                  [], None, {}, network_info=[])
+                                  self.context, instance,
+                                  self.glance_image('broken'), [], None, {},
+                                  network_info=[])
         self.assertIn('/bin/missing', error.format_message())
         self.assertFalse(self.driver.instance_exists(instance))
         self.assertEqual([], self.client.containers(
@@ -71,21 +72,21 @@ class SpawnTest(base.DriverTestCase):
         instance = fakes.instance()
         meta = fakes.image_meta(container_format='bare')
         error = self.assertRaises(nova_exception.ImageUnacceptable,
-                                  self.driver.spawn, None, instance, meta, [],
-                                  None, {}, network_info=[])
+                                  self.driver.spawn, self.context, instance,
+                                  meta, [], None, {}, network_info=[])
         self.assertIn('container_format=docker', error.format_message())
         self.assertEqual([], self.driver.list_instance_uuids())
 
-    def test_image_missing_from_engine(self):
-        self.assertRaises(nova_exception.ImageUnacceptable, self.driver.spawn,
-                          None, fakes.instance(), fakes.image_meta(), [],
-                          None, {}, network_info=[])
+    def test_image_unknown_to_glance(self):
+        self.assertRaises(nova_exception.ImageNotFound, self.driver.spawn,
+                          self.context, fakes.instance(), fakes.image_meta(),
+                          [], None, {}, network_info=[])
         self.assertEqual([], self.driver.list_instance_uuids())
 
     def test_neutron_ports_are_refused_cleanly(self):
         vif = {'id': 'port-1', 'type': 'ovs'}
         error = self.assertRaises(
-            exception.VifTypeNotSupported, self.driver.spawn, None,
+            exception.VifTypeNotSupported, self.driver.spawn, self.context,
             fakes.instance(), self.glance_image(), [], None, {},
             network_info=[vif])
         self.assertIn('port-1', error.format_message())

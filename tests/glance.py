@@ -1,0 +1,132 @@
+"""A real glance-api for tests: sqlite, file store, no keystone.
+
+One server per test process, started on first use from the virtualenv named
+by NOVA_DOCKER_GLANCE_VENV (tools/run-tests.sh makes .venv-glance) and
+stopped when the process exits.
+"""
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.environ.get('NOVA_DOCKER_GLANCE_VENV',
+                      os.path.join(ROOT, '.venv-glance'))
+
+CONFIG = """
+[DEFAULT]
+enabled_backends = fs:file
+[database]
+connection = sqlite:///{dir}/glance.sqlite
+[glance_store]
+default_backend = fs
+[fs]
+filesystem_store_datadir = {dir}/images
+[os_glance_staging_store]
+filesystem_store_datadir = {dir}/staging
+[os_glance_tasks_store]
+filesystem_store_datadir = {dir}/tasks
+[image_format]
+container_formats = bare,docker
+disk_formats = raw,qcow2
+[paste_deploy]
+flavor =
+config_file = {dir}/glance-api-paste.ini
+[oslo_policy]
+enforce_new_defaults = false
+enforce_scope = false
+"""
+
+_lock = threading.Lock()
+_server = None
+
+
+class GlanceServer:
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='nova-docker-glance-')
+        shutil.copy(os.path.join(VENV, 'etc', 'glance',
+                                 'glance-api-paste.ini'), self.dir)
+        with open(os.path.join(self.dir, 'glance-api.conf'), 'w') as f:
+            f.write(CONFIG.format(dir=self.dir))
+        subprocess.run(
+            [os.path.join(VENV, 'bin', 'glance-manage'), '--config-file',
+             os.path.join(self.dir, 'glance-api.conf'), 'db_sync'],
+            check=True, capture_output=True)
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        self.endpoint = 'http://127.0.0.1:%d' % port
+        self._log = open(os.path.join(self.dir, 'api.log'), 'wb')
+        self._process = subprocess.Popen(
+            [os.path.join(VENV, 'bin', 'gunicorn'), '--bind',
+             '127.0.0.1:%d' % port, '--workers', '1', '--threads', '4',
+             'glance.wsgi.api:application'],
+            env=dict(os.environ, OS_GLANCE_CONFIG_DIR=self.dir),
+            stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self._wait()
+
+    def _wait(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                # The port accepts before the app has loaded.
+                requests.get(self.endpoint + '/v2/images', timeout=10)
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError('glance-api did not start; see %s' % self.dir)
+
+    def stop(self):
+        if self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            self._process.wait(30)
+        self._log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- a user's view: raw HTTP, as the openstack client would --------
+
+    def create(self, data=None, **fields):
+        fields.setdefault('name', 'test image')
+        fields.setdefault('container_format', 'docker')
+        fields.setdefault('disk_format', 'raw')
+        image = requests.post(self.endpoint + '/v2/images', json=fields,
+                              timeout=30)
+        image.raise_for_status()
+        image = image.json()
+        if data is not None:
+            requests.put(self.endpoint + '/v2/images/%s/file' % image['id'],
+                         data=data, timeout=300,
+                         headers={'Content-Type': 'application/octet-stream'}
+                         ).raise_for_status()
+        return self.show(image['id'])
+
+    def show(self, image_id):
+        response = requests.get(self.endpoint + '/v2/images/' + image_id,
+                                timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def delete(self, image_id):
+        requests.delete(self.endpoint + '/v2/images/' + image_id, timeout=30)
+
+
+def server():
+    global _server
+    with _lock:
+        if _server is None:
+            _server = GlanceServer()
+            atexit.register(_server.stop)
+    return _server
