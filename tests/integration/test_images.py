@@ -1,0 +1,190 @@
+"""Glance images into the engine, through the registry, on the real thing."""
+
+import concurrent.futures
+import io
+import subprocess
+import tarfile
+
+import fixtures
+import requests
+
+from nova import exception as nova_exception
+
+from novadocker import images
+from tests.integration import base
+from tests.unit import fakes
+
+
+class GlanceImagesTest(base.DriverTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tarball = b''.join(self.client.get_image(base.test_image()))
+
+    def upload(self, data, **fields):
+        image = self.glance.create(data=data, name='anything at all',
+                                   **fields)
+        self.addCleanup(self.glance.delete, image['id'])
+        self.addCleanup(self._forget, image)
+        return image
+
+    def _forget(self, image):
+        """Remove what the driver put in the engine for a Glance image."""
+        self._remove_containers(self.host)
+        for reference in self.engine_references(image['id']):
+            self.client.remove_image(reference)
+
+    def meta(self, image):
+        return fakes.image_meta(image_id=image['id'],
+                                checksum=image.get('checksum'),
+                                container_format=image['container_format'])
+
+    def spawn_from(self, image, drv=None):
+        instance = fakes.instance()
+        (drv or self.driver).spawn(self.context, instance, self.meta(image),
+                                   [], None, {}, network_info=[])
+        return instance
+
+    def registry_tags(self, image_id):
+        response = requests.get('http://%s/v2/glance/%s/tags/list' % (
+            self.registry, image_id), timeout=10)
+        return response.json().get('tags') or [] if response.ok else []
+
+    def engine_references(self, image_id):
+        return sorted(tag for found in self.client.images()
+                      for tag in found['RepoTags'] or ()
+                      if '/glance/%s:' % image_id in tag)
+
+    def count_downloads(self):
+        glance_api = self.driver._images._glance
+        downloads = []
+        real = glance_api.download
+
+        def counting(context, image_id, **kwargs):
+            downloads.append(image_id)
+            return real(context, image_id, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(glance_api, 'download',
+                                                 counting))
+        return downloads
+
+    def test_boot_from_glance_tarball_with_any_name(self):
+        image = self.upload(self.tarball)
+        instance = self.spawn_from(image)
+        self.assertEqual('running', self.docker_state(instance))
+        reference = images.local_reference(self.registry, self.meta(image))
+        self.assertEqual([reference], self.engine_references(image['id']))
+        self.assertEqual(reference, self.inspect(instance)['Config']['Image'])
+        # Pushed, so the next host pulls instead of downloading.
+        self.assertEqual([image['checksum']],
+                         self.registry_tags(image['id']))
+        # The tarball's own name still names the image it named before.
+        self.client.inspect_image(base.test_image())
+
+    def test_cached_image_is_not_transferred_again(self):
+        image = self.upload(self.tarball)
+        self.spawn_from(image)
+        downloads = self.count_downloads()
+        self.spawn_from(image)
+        self.assertEqual([], downloads)
+
+    def test_host_that_never_saw_the_image_pulls_from_the_registry(self):
+        image = self.upload(self.tarball)
+        self.spawn_from(image)
+        self.driver.destroy(self.context, fakes.instance(), [])
+        self._remove_containers(self.host)
+        self._forget(image)
+        downloads = self.count_downloads()
+        instance = self.spawn_from(image)
+        self.assertEqual('running', self.docker_state(instance))
+        self.assertEqual([], downloads)
+
+    def test_concurrent_spawns_transfer_once(self):
+        image = self.upload(self.tarball)
+        downloads = self.count_downloads()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            instances = list(pool.map(lambda _: self.spawn_from(image),
+                                      range(4)))
+        self.assertEqual([image['id']], downloads)
+        for instance in instances:
+            self.assertEqual('running', self.docker_state(instance))
+
+    def test_registry_only_image(self):
+        source = 'nova-docker-test/registry-only:%s' % self.host
+        self.client.tag(base.test_image(), '%s/%s' % (
+            self.registry, source.split(':')[0]), self.host)
+        pushed = '%s/%s' % (self.registry, source)
+        for message in self.client.push(pushed, stream=True, decode=True):
+            self.assertNotIn('error', message)
+        self.client.remove_image(pushed)
+        image = self.upload(None, docker_image=source)
+        instance = self.spawn_from(image)
+        self.assertEqual('running', self.docker_state(instance))
+        self.assertEqual(
+            [images.local_reference(self.registry, self.meta(image))],
+            self.engine_references(image['id']))
+        self.assertRaises(Exception, self.client.inspect_image, pushed)
+
+    def test_registry_down_falls_back_to_glance(self):
+        self.flags.config(docker_registry_default_port=9, group='docker')
+        drv = self.make_driver(self.host + '-noreg')
+        image = self.upload(self.tarball)
+        instance = self.spawn_from(image, drv)
+        self.assertEqual('running', self.docker_state(instance))
+
+
+class BadImagesTest(GlanceImagesTest):
+    """Every bad image fails spawn with a readable fault, leaving nothing."""
+
+    def assert_refused(self, image, *expected, exc=None):
+        instance = fakes.instance()
+        error = self.assertRaises(exc or nova_exception.ImageUnacceptable,
+                                  self.driver.spawn, self.context, instance,
+                                  self.meta(image), [], None, {},
+                                  network_info=[])
+        message = error.format_message()
+        self.assertIn(image['id'], message)
+        for text in expected:
+            self.assertIn(text, message)
+        self.assertEqual([], self.driver.list_instance_uuids())
+        self.assertEqual([], self.engine_references(image['id']))
+        self.assertEqual([], self.registry_tags(image['id']))
+        return message
+
+    def test_wrong_container_format(self):
+        self.assert_refused(self.upload(self.tarball, container_format='bare'),
+                            'container_format is bare')
+
+    def test_image_without_data(self):
+        self.assert_refused(self.upload(None), 'no associated data')
+
+    def test_bytes_that_are_not_a_tarball(self):
+        self.assert_refused(self.upload(b'this is not a tarball\n' * 100),
+                            'not a Docker image tarball')
+
+    def test_tarball_of_files_not_images(self):
+        data = io.BytesIO()
+        with tarfile.open(fileobj=data, mode='w') as tar:
+            info = tarfile.TarInfo('hello.txt')
+            info.size = 5
+            tar.addfile(info, io.BytesIO(b'hello'))
+        self.assert_refused(self.upload(data.getvalue()),
+                            'not a Docker image tarball')
+
+    def test_tarball_holding_several_images(self):
+        names = [base.test_image('server'), base.test_image('stubborn')]
+        ids = [self.client.inspect_image(name)['Id'] for name in names]
+        two = subprocess.run(['docker', 'save'] + names, check=True,
+                             capture_output=True).stdout
+        self.assert_refused(self.upload(two), 'holds 2 images')
+        # The tarball's names still name what they named before.
+        self.assertEqual(ids, [self.client.inspect_image(name)['Id']
+                               for name in names])
+
+    def test_data_changed_behind_glances_back(self):
+        image = self.upload(self.tarball)
+        stored = '%s/images/%s' % (self.glance.dir, image['id'])
+        with open(stored, 'r+b') as f:
+            f.seek(len(self.tarball) // 2)
+            f.write(b'X' * 512)
+        self.assert_refused(image)
