@@ -17,6 +17,7 @@ from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import units
 
+from nova.compute import task_states
 from nova import exception as nova_exception
 import nova.conf
 from nova.image import glance
@@ -239,6 +240,22 @@ class DockerDriver(driver.ComputeDriver):
                 self._engine.unpause(name)
             elif state != 'running':
                 self._engine.start(name)
+
+    def snapshot(self, context, instance, image_id, update_task_state):
+        update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
+        with self._operating_on(instance, changes=False) as name:
+            state = self._states.state(instance.uuid, fresh=True)
+            if state is None:
+                raise nova_exception.InstanceNotFound(
+                    instance_id=instance.uuid)
+            self._images.snapshot(
+                context, name, image_id, instance.uuid,
+                uploading=lambda: update_task_state(
+                    task_state=task_states.IMAGE_UPLOADING,
+                    expected_state=task_states.IMAGE_PENDING_UPLOAD),
+                # A paused container is already frozen; pausing a stopped
+                # one is pointless.
+                pause=state == 'running')
 
     # --- observing ----------------------------------------------------
 

@@ -10,10 +10,13 @@ under which the shared registry holds it. Resolution goes, cheapest first:
 3. the Glance image names a ``repository:tag`` in the registry
    (``docker_image`` property, Glance then holds no data): pull that;
 4. stream the Glance data, a ``docker save`` tarball, into the engine while
-   verifying Glance's hash, then push it to the registry for other hosts.
+   verifying Glance's hash, then push it to the registry for other hosts
+   (also when the property's pull fails but Glance holds data, as for
+   snapshots).
 """
 
 import hashlib
+import io
 
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
@@ -30,6 +33,9 @@ REPOSITORY = 'glance/'
 # Glance property naming a repository:tag in the registry that holds the
 # image's bytes, for images whose data is not in Glance.
 REGISTRY_IMAGE_PROPERTY = 'docker_image'
+# Glance property of a snapshot: the instance it was taken from.
+SOURCE_INSTANCE_PROPERTY = 'docker_source_instance'
+SNAPSHOT_TAG = 'snapshot'
 
 
 def _field(image_meta, name):
@@ -108,6 +114,27 @@ class VerifiedChunks:
         yield held
 
 
+class ChunkReader(io.RawIOBase):
+    """A file-like view of a chunk stream, for clients that only read()."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._pending = b''
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending:
+            self._pending = next(self._chunks, b'')
+            if not self._pending:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def expected_hash(glance_image):
     """(algorithm, hex digest) to verify a download with."""
     if glance_image.get('os_hash_value') and glance_image.get('os_hash_algo'):
@@ -145,10 +172,16 @@ class ImageHandler:
         glance_image = self._glance.get(context, image_id)
         source = glance_image['properties'].get(REGISTRY_IMAGE_PROPERTY)
         if source:
-            self._pull_as(image_id, registry_source(self.registry, source),
-                          reference)
-        else:
-            self._load_from_glance(context, glance_image, reference)
+            try:
+                self._pull_as(image_id, registry_source(self.registry, source),
+                              reference)
+                return
+            except exception.ImageUnacceptable as e:
+                if not glance_image.get('checksum'):
+                    raise
+                LOG.warning('%s; loading its data from Glance instead',
+                            e.format_message())
+        self._load_from_glance(context, glance_image, reference)
 
     def _pull_as(self, image_id, source, reference):
         try:
@@ -209,3 +242,35 @@ class ImageHandler:
             # Still in use, or still named otherwise: not ours to remove.
             LOG.debug('Kept image %(name)s: %(error)s',
                       {'name': name, 'error': e.format_message()})
+
+    def snapshot(self, context, name, image_id, source_instance,
+                 uploading, pause):
+        """Commit container ``name`` into the Glance image ``image_id``.
+
+        The commit goes to the registry first, so any host can boot the
+        snapshot by pulling; the ``docker save`` of it is then streamed into
+        Glance, never held whole in memory or on disk. ``uploading`` is
+        called between the two, as nova's task states expect.
+        """
+        pending = '%s/%s%s:%s' % (self.registry, REPOSITORY, image_id,
+                                  SNAPSHOT_TAG)
+        try:
+            self._engine.commit(name, pending, pause=pause)
+            self._engine.push(pending)
+            uploading()
+            uploaded = self._glance.update(
+                context, image_id,
+                {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
+                 'properties': {
+                     REGISTRY_IMAGE_PROPERTY: pending.split('/', 1)[1],
+                     SOURCE_INSTANCE_PROPERTY: source_instance}},
+                data=ChunkReader(self._engine.save(pending)),
+                # nova's own properties (instance_uuid, ...) stay.
+                purge_props=False)
+            # Booting the snapshot here is then a cache hit.
+            self._engine.tag(pending, '%s/%s%s:%s' % (
+                self.registry, REPOSITORY, image_id, uploaded['checksum']))
+        finally:
+            self._engine.remove_image(pending)
+        LOG.info('Snapshot of %(name)s uploaded to Glance image %(id)s',
+                 {'name': name, 'id': image_id})

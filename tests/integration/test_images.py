@@ -15,7 +15,8 @@ from tests.integration import base
 from tests.unit import fakes
 
 
-class GlanceImagesTest(base.DriverTestCase):
+class GlanceImageTestCase(base.DriverTestCase):
+    """Helpers for tests of Glance images; no tests of its own."""
 
     def setUp(self):
         super().setUp()
@@ -67,6 +68,10 @@ class GlanceImagesTest(base.DriverTestCase):
         self.useFixture(fixtures.MockPatchObject(glance_api, 'download',
                                                  counting))
         return downloads
+
+
+
+class GlanceImagesTest(GlanceImageTestCase):
 
     def test_boot_from_glance_tarball_with_any_name(self):
         image = self.upload(self.tarball)
@@ -133,7 +138,7 @@ class GlanceImagesTest(base.DriverTestCase):
         self.assertEqual('running', self.docker_state(instance))
 
 
-class BadImagesTest(GlanceImagesTest):
+class BadImagesTest(GlanceImageTestCase):
     """Every bad image fails spawn with a readable fault, leaving nothing."""
 
     def assert_refused(self, image, *expected, exc=None):
@@ -188,3 +193,76 @@ class BadImagesTest(GlanceImagesTest):
             f.seek(len(self.tarball) // 2)
             f.write(b'X' * 512)
         self.assert_refused(image)
+
+
+class SnapshotTest(GlanceImageTestCase):
+
+    def snapshot(self, instance):
+        image = self.glance.create(name='snap of ' + instance.uuid,
+                                   container_format='bare',
+                                   disk_format='raw',
+                                   instance_uuid=instance.uuid)
+        self.addCleanup(self.glance.delete, image['id'])
+        self.addCleanup(self._forget, image)
+        states = []
+        self.driver.snapshot(self.context, instance, image['id'],
+                             lambda **kw: states.append(kw['task_state']))
+        self.assertEqual(['image_pending_upload', 'image_uploading'], states)
+        return self.glance.show(image['id'])
+
+    def test_snapshot_keeps_the_filesystem_and_boots_again(self):
+        instance = self.spawn()
+        self.client.exec_start(self.client.exec_create(
+            self.inspect(instance)['Id'],
+            ['/bin/sh', '-c', 'echo kept > /tmp/marker']))
+        image = self.snapshot(instance)
+        self.assertEqual('active', image['status'])
+        self.assertEqual(('docker', 'raw'), (image['container_format'],
+                                             image['disk_format']))
+        self.assertEqual(instance.uuid, image['docker_source_instance'])
+        self.assertEqual(instance.uuid, image['instance_uuid'])
+        self.assertEqual('glance/%s:snapshot' % image['id'],
+                         image['docker_image'])
+        # The container goes on, unpaused, after the commit.
+        self.assertEqual('running', self.docker_state(instance))
+        # Only the cache name stays in the engine, not the pending tag.
+        self.assertEqual(
+            [images.local_reference(self.registry, self.meta(image))],
+            self.engine_references(image['id']))
+        downloads = self.count_downloads()
+        booted = self.spawn_from(image)
+        self.assertEqual([], downloads)
+        exec_id = self.client.exec_create(self.inspect(booted)['Id'],
+                                          ['cat', '/tmp/marker'])
+        self.assertEqual(b'kept\n', self.client.exec_start(exec_id))
+
+    def test_snapshot_boots_on_a_host_that_never_saw_it(self):
+        image = self.snapshot(self.spawn())
+        self._forget(image)
+        downloads = self.count_downloads()
+        booted = self.spawn_from(image)
+        self.assertEqual('running', self.docker_state(booted))
+        self.assertEqual([], downloads)
+
+    def test_snapshot_data_in_glance_boots_without_the_registry(self):
+        image = self.snapshot(self.spawn())
+        self._forget(image)
+        self.flags.config(docker_registry_default_port=9, group='docker')
+        drv = self.make_driver(self.host + '-noreg')
+        self.assertEqual('running', self.docker_state(
+            self.spawn_from(image, drv)))
+
+    def test_snapshot_of_paused_and_stopped_instances(self):
+        paused = self.spawn()
+        self.driver.pause(paused)
+        self.assertEqual('active', self.snapshot(paused)['status'])
+        self.assertEqual('paused', self.docker_state(paused))
+        stopped = self.spawn()
+        self.driver.power_off(stopped, timeout=10)
+        self.assertEqual('active', self.snapshot(stopped)['status'])
+        self.assertEqual('exited', self.docker_state(stopped))
+
+    def test_snapshot_of_missing_instance(self):
+        self.assertRaises(nova_exception.InstanceNotFound,
+                          self.driver.snapshot, self.context,
+                          fakes.instance(), 'no-image', lambda **kw: None)
