@@ -70,7 +70,6 @@ class GlanceImageTestCase(base.DriverTestCase):
         return downloads
 
 
-
 class GlanceImagesTest(GlanceImageTestCase):
 
     def test_boot_from_glance_tarball_with_any_name(self):
