@@ -1,22 +1,12 @@
 """Pure translation of a container's inspection and stats into nova's
 instance diagnostics."""
 
-import datetime
-import re
-
 from oslo_utils import units
 
 from nova.objects import diagnostics
 
+from novadocker import engine
 from novadocker import spec
-
-# Docker reports nanoseconds; datetime keeps microseconds.
-_NANOSECONDS = re.compile(r'(\.\d{6})\d*')
-
-
-def parse_engine_time(value):
-    return datetime.datetime.fromisoformat(
-        _NANOSECONDS.sub(r'\1', value).replace('Z', '+00:00'))
 
 
 def _blkio_total(stats, operation):
@@ -32,7 +22,7 @@ def instance_diagnostics(instance, details, stats, now):
     The ``driver`` field is left unset: nova's enum of drivers has no
     Docker entry, and the API shows an unset field as null.
     """
-    started = parse_engine_time(details['State']['StartedAt'])
+    started = engine.parse_time(details['State']['StartedAt'])
     running = details['State']['Running']
     diags = diagnostics.Diagnostics(
         state=spec.power_state_of(details['State']['Status'], instance),

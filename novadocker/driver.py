@@ -46,6 +46,7 @@ class DockerDriver(driver.ComputeDriver):
 
     capabilities = dict(
         driver.ComputeDriver.capabilities,
+        has_imagecache=True,
         # Glance holds Docker images as container_format=docker,
         # disk_format=raw.
         supports_image_type_raw=True,
@@ -256,6 +257,17 @@ class DockerDriver(driver.ComputeDriver):
                 # A paused container is already frozen; pausing a stopped
                 # one is pointless.
                 pause=state == 'running')
+
+    def manage_image_cache(self, context, all_instances):
+        if not CONF.image_cache.remove_unused_base_images:
+            return
+        self._images.remove_unused(
+            {instance.image_ref for instance in all_instances},
+            CONF.image_cache.remove_unused_original_minimum_age_seconds,
+            timeutils.utcnow(True))
+
+    def cache_image(self, context, image_id):
+        return self._images.cache(context, image_id)
 
     # --- observing ----------------------------------------------------
 

@@ -8,6 +8,8 @@ free of network calls.
 """
 
 import collections
+import datetime
+import re
 import threading
 
 import docker
@@ -24,6 +26,16 @@ LOG = logging.getLogger(__name__)
 # Docker 20.10: the oldest engine with everything the driver relies on
 # (one-shot stats, cgroup v2, pids limits).
 MIN_API_VERSION = '1.41'
+
+
+# Docker reports nanoseconds; datetime keeps microseconds.
+_NANOSECONDS = re.compile(r'(\.\d{6})\d*')
+
+
+def parse_time(value):
+    """A timestamp from the engine as an aware datetime."""
+    return datetime.datetime.fromisoformat(
+        _NANOSECONDS.sub(r'\1', value).replace('Z', '+00:00'))
 
 
 def _version_tuple(version):
@@ -265,11 +277,12 @@ class Engine:
             return False
         return True
 
-    def images(self, reference_filter=None):
-        """Images whose reference matches ``reference_filter`` (a glob)."""
-        filters = {'reference': reference_filter} if reference_filter else {}
-        return self._call('list images', self._client().images,
-                          filters=filters)
+    def images(self):
+        return self._call('list images', self._client().images)
+
+    def inspect_image(self, reference):
+        return self._call('inspect image', self._client().inspect_image,
+                          reference)
 
     def image_tags(self):
         """Every ``name:tag`` in the engine -> the id of its image."""

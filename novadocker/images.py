@@ -23,8 +23,11 @@ from oslo_log import log as logging
 
 from nova import exception
 from nova.i18n import _
+from nova import objects
 
+from novadocker import engine
 from novadocker import exception as docker_exception
+from novadocker import spec
 
 LOG = logging.getLogger(__name__)
 
@@ -151,13 +154,47 @@ class ImageHandler:
 
     def ensure(self, context, image_meta):
         """The engine reference to create the instance's container from."""
+        return self._ensure(context, image_meta)[0]
+
+    def cache(self, context, image_id):
+        """Bring a Glance image in ahead of boot; False if already there."""
+        image_meta = objects.ImageMeta.from_dict(
+            self._glance.get(context, image_id))
+        return self._ensure(context, image_meta)[1]
+
+    def _ensure(self, context, image_meta):
         check_container_format(image_meta)
         reference = local_reference(self.registry, image_meta)
         # One transfer per image, however many spawns want it at once.
         with lockutils.lock('nova-docker-image-' + image_meta.id):
-            if not self._engine.image_exists(reference):
-                self._bring_in(context, image_meta.id, reference)
-        return reference
+            if self._engine.image_exists(reference):
+                return reference, False
+            self._bring_in(context, image_meta.id, reference)
+        return reference, True
+
+    def remove_unused(self, image_ids_in_use, minimum_age, now):
+        """Drop images no instance uses, brought in over minimum_age ago.
+
+        Images any nova container on the engine was created from are kept
+        too: hosts sharing an engine share its images.
+        """
+        prefix = '%s/%s' % (self.registry, REPOSITORY)
+        containers_use = {c['Image'] for c in self._engine.containers(
+            spec.LABEL_UUID)}
+        for image in self._engine.images():
+            for reference in image.get('RepoTags') or ():
+                if (not reference.startswith(prefix) or
+                        reference in containers_use or
+                        reference[len(prefix):].split(':')[0] in
+                        image_ids_in_use):
+                    continue
+                tagged = self._engine.inspect_image(reference)['Metadata'].get(
+                    'LastTagTime')
+                if tagged and (now - engine.parse_time(tagged)
+                               ).total_seconds() < minimum_age:
+                    continue
+                LOG.info('Removing unused image %s', reference)
+                self._discard(reference)
 
     def _bring_in(self, context, image_id, reference):
         try:

@@ -265,3 +265,66 @@ class SnapshotTest(GlanceImageTestCase):
         self.assertRaises(nova_exception.InstanceNotFound,
                           self.driver.snapshot, self.context,
                           fakes.instance(), 'no-image', lambda **kw: None)
+
+
+class ImageCacheTest(GlanceImageTestCase):
+    """Cache cleanup considers every image under the driver's registry name.
+
+    These tests use their own name for the registry (localhost rather than
+    127.0.0.1) and run one at a time (.stestr.conf), so the cleanup they
+    trigger never meets images of tests running beside them.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.flags.config(registry_host='localhost', group='docker')
+        self.registry = 'localhost:5042'
+        self.driver = self.make_driver(self.host + '-cache')
+
+    def test_cache_image_brings_it_in_ahead_of_boot(self):
+        image = self.upload(self.tarball)
+        self.assertTrue(self.driver.cache_image(self.context, image['id']))
+        self.assertFalse(self.driver.cache_image(self.context, image['id']))
+        downloads = self.count_downloads()
+        self.spawn_from(image)
+        self.assertEqual([], downloads)
+
+    def test_cache_image_refuses_other_formats(self):
+        image = self.upload(self.tarball, container_format='bare')
+        self.assertRaises(nova_exception.ImageUnacceptable,
+                          self.driver.cache_image, self.context, image['id'])
+
+    def _cached(self):
+        image = self.upload(self.tarball)
+        self.driver.cache_image(self.context, image['id'])
+        return image
+
+    def _manage(self, instances, minimum_age=0):
+        self.flags.config(remove_unused_original_minimum_age_seconds=(
+            minimum_age), group='image_cache')
+        self.driver.manage_image_cache(self.context, instances)
+
+    def test_unused_old_images_are_removed_used_ones_kept(self):
+        unused, used, running = self._cached(), self._cached(), self._cached()
+        self.spawn_from(running)
+        self._manage([fakes.instance(image_ref=used['id'])])
+        self.assertEqual([], self.engine_references(unused['id']))
+        self.assertEqual(1, len(self.engine_references(used['id'])))
+        # No instance names it, but a container still runs from it.
+        self.assertEqual(1, len(self.engine_references(running['id'])))
+
+    def test_young_images_are_kept(self):
+        image = self._cached()
+        self._manage([], minimum_age=3600)
+        self.assertEqual(1, len(self.engine_references(image['id'])))
+
+    def test_operator_can_keep_everything(self):
+        image = self._cached()
+        self.flags.config(remove_unused_base_images=False,
+                          group='image_cache')
+        self._manage([])
+        self.assertEqual(1, len(self.engine_references(image['id'])))
+
+    def test_images_not_made_by_the_driver_are_never_removed(self):
+        self._manage([])
+        self.client.inspect_image(base.test_image())

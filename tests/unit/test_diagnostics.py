@@ -5,6 +5,7 @@ import testtools
 from nova.compute import power_state
 
 from novadocker import diagnostics
+from novadocker import engine
 from tests.unit import fakes
 
 DETAILS = {
@@ -28,7 +29,7 @@ class DiagnosticsTest(testtools.TestCase):
         self.assertEqual(
             datetime.datetime(2026, 11, 29, 9, 0, 0, 123456,
                               tzinfo=datetime.timezone.utc),
-            diagnostics.parse_engine_time('2026-11-29T09:00:00.123456789Z'))
+            engine.parse_time('2026-11-29T09:00:00.123456789Z'))
 
     def test_running_container(self):
         now = datetime.datetime(2026, 11, 29, 9, 1, 40,
