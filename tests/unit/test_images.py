@@ -115,3 +115,14 @@ class VerifiedChunksTest(testtools.TestCase):
                                   self._chunks(broken()))
         self.assertIn('failed after 6 bytes', error.format_message())
         self.assertIn('connection reset by peer', error.format_message())
+
+
+class ChunkReaderTest(testtools.TestCase):
+
+    def test_reads_across_chunk_boundaries(self):
+        reader = images.ChunkReader(iter([b'abc', b'', b'defgh', b'i']))
+        self.assertEqual(b'ab', reader.read(2))
+        self.assertEqual(b'c', reader.read(4))
+        self.assertEqual(b'defg', reader.read(4))
+        self.assertEqual(b'hi', reader.read())
+        self.assertEqual(b'', reader.read(4))

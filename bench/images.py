@@ -1,0 +1,174 @@
+"""Glance images into the engine, and snapshots back, against raw Docker.
+
+Measured in one run, on this machine's engine, registry and a real
+glance-api (tests/glance.py):
+
+- first boot of an uncached image of --size-mib (default 256 MiB of
+  incompressible data), Glance -> engine -> registry, against
+  ``docker load < file`` of the same tarball (target ratio <= 1.20);
+- the process's peak RSS growth during that load (target <= 64 MiB, not
+  growing with the image's size);
+- a cache hit;
+- snapshot (commit, push, docker save streamed into Glance) against
+  ``docker commit`` + ``docker save > file`` (target ratio <= 1.30).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+
+from nova import context as nova_context
+from nova import objects
+
+from bench import common
+from tests import glance
+from tests.integration import base
+from tests.unit import fakes
+
+
+class PeakRss:
+    """Samples this process's resident set while a block runs."""
+
+    def __init__(self):
+        self.peak = self.start = self._rss()
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _rss():
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) * 1024
+
+    def _sample(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def growth_mib(self):
+        return (self.peak - self.start) / 2 ** 20
+
+
+def _timed(func, *args, **kwargs):
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def big_image(client, size_mib, workdir):
+    """A docker save tarball of busybox plus size_mib of random data."""
+    rootfs = os.path.join(workdir, 'rootfs')
+    os.makedirs(os.path.join(rootfs, 'bin'))
+    subprocess.run(['cp', base.BUSYBOX, os.path.join(rootfs, 'bin')],
+                   check=True)
+    os.symlink('busybox', os.path.join(rootfs, 'bin', 'sh'))
+    os.symlink('busybox', os.path.join(rootfs, 'bin', 'sleep'))
+    with open(os.path.join(rootfs, 'payload'), 'wb') as f:
+        for _ in range(size_mib):
+            f.write(os.urandom(2 ** 20))
+    name = 'nova-docker-bench/big:%s' % uuid.uuid4().hex[:8]
+    tar = subprocess.Popen(['tar', '-C', rootfs, '-c', '.'],
+                           stdout=subprocess.PIPE)
+    subprocess.run(['docker', 'import', '--change',
+                    'CMD ["/bin/sh", "-c", "trap \\"exit 0\\" TERM; '
+                    'while true; do sleep 1; done"]', '-', name],
+                   stdin=tar.stdout, check=True, capture_output=True)
+    tar.wait()
+    path = os.path.join(workdir, 'image.tar')
+    subprocess.run(['docker', 'save', '-o', path, name], check=True)
+    client.remove_image(name)
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--size-mib', type=int, default=256)
+    parser.add_argument('--runs', type=int, default=3)
+    args = parser.parse_args()
+    bench = common.Bench()
+    server = glance.server()
+    common.CONF.set_override('api_servers', [server.endpoint], 'glance')
+    context = nova_context.RequestContext('bench', 'bench',
+                                          auth_token='bench', is_admin=True)
+    registry = bench.driver._images.registry
+    loads, raw_loads, growths, hits, snaps, raw_snaps = [], [], [], [], [], []
+    with tempfile.TemporaryDirectory(prefix='nova-docker-bench-') as workdir:
+        path = big_image(bench.client, args.size_mib, workdir)
+        for _ in range(args.runs):
+            with open(path, 'rb') as f:
+                image = server.create(data=f)
+            meta = objects.ImageMeta.from_dict(dict(
+                id=image['id'], checksum=image['checksum'],
+                container_format='docker', disk_format='raw'))
+            with PeakRss() as rss:
+                elapsed, _ = _timed(bench.driver.cache_image, context,
+                                    image['id'])
+            loads.append(elapsed)
+            growths.append(rss.growth_mib)
+            hits.append(_timed(bench.driver._images.ensure, context,
+                               meta)[0])
+
+            instance = fakes.instance()
+            bench.driver.spawn(context, instance, meta, [], None, {},
+                               network_info=[])
+            snapshot = server.create(name='bench snapshot',
+                                     container_format='bare')
+            snaps.append(_timed(bench.driver.snapshot, context, instance,
+                                snapshot['id'], lambda **kw: None)[0])
+            container = 'nova-' + instance.uuid
+            start = time.perf_counter()
+            committed = subprocess.run(
+                ['docker', 'commit', container], check=True,
+                capture_output=True, text=True).stdout.strip()
+            subprocess.run(['docker', 'save', '-o',
+                            os.path.join(workdir, 'snap.tar'), committed],
+                           check=True)
+            raw_snaps.append(time.perf_counter() - start)
+            bench.driver.destroy(context, instance, [])
+            for reference in bench.client.images():
+                for tag in reference['RepoTags'] or ():
+                    if ('/glance/%s:' % image['id'] in tag or
+                            '/glance/%s:' % snapshot['id'] in tag):
+                        bench.client.remove_image(tag)
+            bench.client.remove_image(committed)
+            server.delete(image['id'])
+            server.delete(snapshot['id'])
+
+            start = time.perf_counter()
+            loaded = subprocess.run(
+                ['docker', 'load', '-i', path], check=True,
+                capture_output=True, text=True).stdout
+            raw_loads.append(time.perf_counter() - start)
+            bench.client.remove_image(loaded.split('Loaded image: ')[-1]
+                                      .strip())
+    bench.close()
+    load, raw_load = statistics.median(loads), statistics.median(raw_loads)
+    snap, raw_snap = statistics.median(snaps), statistics.median(raw_snaps)
+    print('first boot of a %d MiB image from Glance (load + push to %s), '
+          'median of %d: %.2f s; docker load < file: %.2f s; ratio %.2f '
+          '(target <= 1.20)' % (args.size_mib, registry, args.runs, load,
+                                raw_load, load / raw_load))
+    print('peak RSS growth during the load: %.1f MiB (target <= 64)' %
+          max(growths))
+    print('cache hit: %.1f ms' % (statistics.median(hits) * 1000))
+    print('snapshot (commit, push, save into Glance): %.2f s; docker commit '
+          '+ docker save > file: %.2f s; ratio %.2f (target <= 1.30)' % (
+              snap, raw_snap, snap / raw_snap))
+
+
+if __name__ == '__main__':
+    main()
