@@ -61,10 +61,14 @@ def registry_address(host, port):
     return '%s:%d' % ('[%s]' % host if ':' in host else host, port)
 
 
+def glance_repository_tag(image_id, tag):
+    return '%s%s:%s' % (REPOSITORY, image_id, tag)
+
+
 def local_reference(registry, image_meta):
     """Engine and registry name of a Glance image's content."""
-    return '%s/%s%s:%s' % (registry, REPOSITORY, image_meta.id,
-                           _field(image_meta, 'checksum') or 'latest')
+    return registry_source(registry, glance_repository_tag(
+        image_meta.id, _field(image_meta, 'checksum') or 'latest'))
 
 
 def registry_source(registry, repository_tag):
@@ -129,9 +133,10 @@ class ChunkReader(io.RawIOBase):
 
     def readinto(self, buffer):
         while not self._pending:
-            self._pending = next(self._chunks, b'')
-            if not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
                 return 0
+            self._pending = chunk
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
@@ -265,6 +270,10 @@ class ImageHandler:
         LOG.info('Loaded image %(id)s from Glance (%(size)d bytes) as '
                  '%(ref)s', {'id': image_id, 'size': chunks.size,
                              'ref': reference})
+        self._push(reference)
+
+    def _push(self, reference):
+        """Share an image through the registry; without it, Glance serves."""
         try:
             self._engine.push(reference)
         except docker_exception.EngineError as e:
@@ -289,24 +298,24 @@ class ImageHandler:
         Glance, never held whole in memory or on disk. ``uploading`` is
         called between the two, as nova's task states expect.
         """
-        pending = '%s/%s%s:%s' % (self.registry, REPOSITORY, image_id,
-                                  SNAPSHOT_TAG)
+        in_registry = glance_repository_tag(image_id, SNAPSHOT_TAG)
+        pending = registry_source(self.registry, in_registry)
         try:
             self._engine.commit(name, pending, pause=pause)
-            self._engine.push(pending)
+            self._push(pending)
             uploading()
             uploaded = self._glance.update(
                 context, image_id,
                 {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
-                 'properties': {
-                     REGISTRY_IMAGE_PROPERTY: pending.split('/', 1)[1],
-                     SOURCE_INSTANCE_PROPERTY: source_instance}},
+                 'properties': {REGISTRY_IMAGE_PROPERTY: in_registry,
+                                SOURCE_INSTANCE_PROPERTY: source_instance}},
                 data=ChunkReader(self._engine.save(pending)),
                 # nova's own properties (instance_uuid, ...) stay.
                 purge_props=False)
             # Booting the snapshot here is then a cache hit.
-            self._engine.tag(pending, '%s/%s%s:%s' % (
-                self.registry, REPOSITORY, image_id, uploaded['checksum']))
+            self._engine.tag(pending, registry_source(
+                self.registry,
+                glance_repository_tag(image_id, uploaded['checksum'])))
         finally:
             self._engine.remove_image(pending)
         LOG.info('Snapshot of %(name)s uploaded to Glance image %(id)s',

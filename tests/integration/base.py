@@ -107,19 +107,23 @@ class DriverTestCase(testtools.TestCase):
             CONF.docker.registry_host,
             CONF.docker.docker_registry_default_port)
         self.host = 'test-' + uuidutils.generate_uuid()[:8]
+        self.hosts = []
+        self.addCleanup(self.remove_containers)
         self.driver = self.make_driver(self.host)
 
     def make_driver(self, host):
         drv = driver.DockerDriver(fake_virt.FakeVirtAPI())
         drv.init_host(host)
-        self.addCleanup(self._remove_containers, host)
+        self.hosts.append(host)
         return drv
 
-    def _remove_containers(self, host):
-        for container in self.client.containers(
-                all=True, filters={'label': spec.host_label_filter(host)}):
-            self.client.remove_container(container['Id'], force=True,
-                                         v=True)
+    def remove_containers(self):
+        """Remove the containers of every host this test made a driver for."""
+        for host in self.hosts:
+            for container in self.client.containers(
+                    all=True, filters={'label': spec.host_label_filter(host)}):
+                self.client.remove_container(container['Id'], force=True,
+                                             v=True)
 
     def glance_image(self, kind='server', **meta):
         """ImageMeta of a Glance image whose data the engine already has."""

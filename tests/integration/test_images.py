@@ -31,7 +31,7 @@ class GlanceImageTestCase(base.DriverTestCase):
 
     def _forget(self, image):
         """Remove what the driver put in the engine for a Glance image."""
-        self._remove_containers(self.host)
+        self.remove_containers()
         for reference in self.engine_references(image['id']):
             self.client.remove_image(reference)
 
@@ -96,7 +96,7 @@ class GlanceImagesTest(GlanceImageTestCase):
         image = self.upload(self.tarball)
         self.spawn_from(image)
         self.driver.destroy(self.context, fakes.instance(), [])
-        self._remove_containers(self.host)
+        self.remove_containers()
         self._forget(image)
         downloads = self.count_downloads()
         instance = self.spawn_from(image)
@@ -193,6 +193,21 @@ class BadImagesTest(GlanceImageTestCase):
             f.write(b'X' * 512)
         self.assert_refused(image)
 
+    def test_empty_upload(self):
+        self.assert_refused(self.upload(b''))
+
+    def test_glance_failing_mid_stream(self):
+        image = self.upload(self.tarball)
+        glance_api = self.driver._images._glance
+
+        def broken_download(context, image_id, **kwargs):
+            yield self.tarball[:len(self.tarball) // 2]
+            raise IOError('connection to glance-api lost')
+
+        self.useFixture(fixtures.MockPatchObject(glance_api, 'download',
+                                                 broken_download))
+        self.assert_refused(image, 'connection to glance-api lost')
+
 
 class SnapshotTest(GlanceImageTestCase):
 
@@ -250,6 +265,16 @@ class SnapshotTest(GlanceImageTestCase):
         drv = self.make_driver(self.host + '-noreg')
         self.assertEqual('running', self.docker_state(
             self.spawn_from(image, drv)))
+
+    def test_snapshot_with_the_registry_down_lands_in_glance(self):
+        self.flags.config(docker_registry_default_port=9, group='docker')
+        self.driver = self.make_driver(self.host + '-noreg')
+        self.registry = '127.0.0.1:9'
+        image = self.snapshot(self.spawn())
+        self.assertEqual('active', image['status'])
+        self._forget(image)
+        self.assertEqual('running', self.docker_state(
+            self.spawn_from(image)))
 
     def test_snapshot_of_paused_and_stopped_instances(self):
         paused = self.spawn()
