@@ -11,6 +11,7 @@ import collections
 import datetime
 import re
 import threading
+import time
 
 import docker
 from docker import errors as docker_errors
@@ -202,18 +203,42 @@ class Engine:
                              timeout=timeout)
 
     def kill(self, name):
-        """SIGKILL the container's processes; quiet if none are running."""
+        """SIGKILL the container's processes and wait until they are gone.
+
+        Quiet if none are running. The engine answers a kill once the
+        signal is sent; starting again before the process has died would
+        find the container still running.
+        """
         try:
             self._container_call('kill', name, self._client().kill)
         except exception.EngineError as e:
             if _status(e) != 409:
                 raise
+        self._container_call('wait', name, self._client().wait,
+                             condition='not-running')
 
     def pause(self, name):
         self._container_call('pause', name, self._client().pause)
+        self._wait_for_paused(name, True)
 
     def unpause(self, name):
         self._container_call('unpause', name, self._client().unpause)
+        self._wait_for_paused(name, False)
+
+    def _wait_for_paused(self, name, paused):
+        """Wait until inspection agrees with a pause or unpause.
+
+        The engine records the freezer's new state from an event that can
+        arrive after its answer to the call.
+        """
+        deadline = time.monotonic() + self._timeout
+        while self.inspect(name)['State']['Paused'] != paused:
+            if time.monotonic() > deadline:
+                raise exception.EngineError(
+                    operation='pause' if paused else 'unpause',
+                    reason='the container is still %s after %s seconds' % (
+                        'running' if paused else 'paused', self._timeout))
+            time.sleep(0.01)
 
     def remove(self, name):
         """Remove a container and its anonymous volumes; False if absent."""

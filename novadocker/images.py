@@ -15,8 +15,11 @@ under which the shared registry holds it. Resolution goes, cheapest first:
    snapshots).
 """
 
+from concurrent import futures
 import hashlib
 import io
+import queue
+import threading
 
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
@@ -121,6 +124,49 @@ class VerifiedChunks:
         yield held
 
 
+def prefetched(chunks, depth=8):
+    """Iterate ``chunks`` from a thread of its own, up to ``depth`` ahead.
+
+    Reading (and hashing) the source then overlaps with the sink's work
+    instead of alternating with it; the bounded queue keeps memory flat
+    whatever the image's size.
+    """
+    ahead = queue.Queue(maxsize=depth)
+    consumer_gone = threading.Event()
+
+    def put(item):
+        while not consumer_gone.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+        except Exception as e:
+            put((None, e))
+            return
+        put((None, None))
+
+    threading.Thread(target=produce, name='nova-docker-prefetch',
+                     daemon=True).start()
+    try:
+        while True:
+            chunk, error = ahead.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        consumer_gone.set()
+
+
 class ChunkReader(io.RawIOBase):
     """A file-like view of a chunk stream, for clients that only read()."""
 
@@ -156,6 +202,9 @@ class ImageHandler:
         self._engine = engine
         self._glance = glance
         self.registry = registry
+        # Sharing an image with other hosts need not delay this host's boot.
+        self._pushes = futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix='nova-docker-push')
 
     def ensure(self, context, image_meta):
         """The engine reference to create the instance's container from."""
@@ -249,7 +298,7 @@ class ImageHandler:
         # those that named something else before.
         tags_before = self._engine.image_tags()
         try:
-            loaded = self._engine.load(iter(chunks))
+            loaded = self._engine.load(prefetched(chunks))
         except docker_exception.EngineError as e:
             raise exception.ImageUnacceptable(
                 image_id=image_id,
@@ -270,7 +319,7 @@ class ImageHandler:
         LOG.info('Loaded image %(id)s from Glance (%(size)d bytes) as '
                  '%(ref)s', {'id': image_id, 'size': chunks.size,
                              'ref': reference})
-        self._push(reference)
+        self._pushes.submit(self._push, reference)
 
     def _push(self, reference):
         """Share an image through the registry; without it, Glance serves."""
@@ -309,7 +358,7 @@ class ImageHandler:
                 {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
                  'properties': {REGISTRY_IMAGE_PROPERTY: in_registry,
                                 SOURCE_INSTANCE_PROPERTY: source_instance}},
-                data=ChunkReader(self._engine.save(pending)),
+                data=ChunkReader(prefetched(self._engine.save(pending))),
                 # nova's own properties (instance_uuid, ...) stay.
                 purge_props=False)
             # Booting the snapshot here is then a cache hit.

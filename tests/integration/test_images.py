@@ -4,6 +4,7 @@ import concurrent.futures
 import io
 import subprocess
 import tarfile
+import time
 
 import fixtures
 import requests
@@ -51,6 +52,14 @@ class GlanceImageTestCase(base.DriverTestCase):
             self.registry, image_id), timeout=10)
         return response.json().get('tags') or [] if response.ok else []
 
+    def wait_for_registry(self, image):
+        """Pushes run after the boot: wait until the registry has it."""
+        for _ in range(600):
+            if image['checksum'] in self.registry_tags(image['id']):
+                return
+            time.sleep(0.1)
+        self.fail('image %s never reached the registry' % image['id'])
+
     def engine_references(self, image_id):
         return sorted(tag for found in self.client.images()
                       for tag in found['RepoTags'] or ()
@@ -80,6 +89,7 @@ class GlanceImagesTest(GlanceImageTestCase):
         self.assertEqual([reference], self.engine_references(image['id']))
         self.assertEqual(reference, self.inspect(instance)['Config']['Image'])
         # Pushed, so the next host pulls instead of downloading.
+        self.wait_for_registry(image)
         self.assertEqual([image['checksum']],
                          self.registry_tags(image['id']))
         # The tarball's own name still names the image it named before.
@@ -95,8 +105,7 @@ class GlanceImagesTest(GlanceImageTestCase):
     def test_host_that_never_saw_the_image_pulls_from_the_registry(self):
         image = self.upload(self.tarball)
         self.spawn_from(image)
-        self.driver.destroy(self.context, fakes.instance(), [])
-        self.remove_containers()
+        self.wait_for_registry(image)
         self._forget(image)
         downloads = self.count_downloads()
         instance = self.spawn_from(image)

@@ -1,4 +1,5 @@
 import hashlib
+import time
 
 import testtools
 
@@ -126,3 +127,38 @@ class ChunkReaderTest(testtools.TestCase):
         self.assertEqual(b'defg', reader.read(4))
         self.assertEqual(b'hi', reader.read())
         self.assertEqual(b'', reader.read(4))
+
+
+class PrefetchedTest(testtools.TestCase):
+
+    def test_yields_everything_in_order(self):
+        chunks = [b'%d' % i for i in range(100)]
+        self.assertEqual(chunks, list(images.prefetched(iter(chunks),
+                                                        depth=3)))
+
+    def test_source_error_reaches_the_consumer(self):
+        def failing():
+            yield b'one'
+            raise IOError('source broke')
+
+        received = []
+        error = self.assertRaises(IOError, lambda: received.extend(
+            images.prefetched(failing())))
+        self.assertEqual([b'one'], received)
+        self.assertEqual('source broke', str(error))
+
+    def test_reads_at_most_depth_ahead_of_a_consumer_that_stopped(self):
+        produced = []
+
+        def source():
+            for i in range(1000):
+                produced.append(i)
+                yield b'x'
+
+        stream = images.prefetched(source(), depth=4)
+        next(stream)
+        time.sleep(0.3)
+        stream.close()
+        time.sleep(0.3)
+        # One taken, four queued, one waiting to be queued.
+        self.assertLessEqual(len(produced), 6)
