@@ -4,8 +4,9 @@ Measured in one run, on this machine's engine, registry and a real
 glance-api (tests/glance.py):
 
 - first boot of an uncached image of --size-mib (default 256 MiB of
-  incompressible data), Glance -> engine -> registry, against
-  ``docker load < file`` of the same tarball (target ratio <= 1.20);
+  incompressible data), Glance -> engine, against ``docker load < file``
+  of the same tarball (target ratio <= 1.20), and how long until the
+  background push has shared it through the registry;
 - the process's peak RSS growth during that load (target <= 64 MiB, not
   growing with the image's size);
 - a cache hit;
@@ -21,6 +22,8 @@ import tempfile
 import threading
 import time
 import uuid
+
+import requests
 
 from nova import context as nova_context
 from nova import objects
@@ -69,6 +72,19 @@ def _timed(func, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
+def _wait_for_push(registry, image):
+    """Seconds until the background push of ``image`` reached the registry.
+
+    Waiting also keeps that push from competing with the next measurement.
+    """
+    start = time.perf_counter()
+    url = 'http://%s/v2/glance/%s/tags/list' % (registry, image['id'])
+    while image['checksum'] not in (requests.get(url, timeout=10).json()
+                                    .get('tags') or ()):
+        time.sleep(0.05)
+    return time.perf_counter() - start
+
+
 def big_image(client, size_mib, workdir):
     """A docker save tarball of busybox plus size_mib of random data."""
     rootfs = os.path.join(workdir, 'rootfs')
@@ -106,6 +122,7 @@ def main():
                                           auth_token='bench', is_admin=True)
     registry = bench.driver._images.registry
     loads, raw_loads, growths, hits, snaps, raw_snaps = [], [], [], [], [], []
+    pushes = []
     with tempfile.TemporaryDirectory(prefix='nova-docker-bench-') as workdir:
         path = big_image(bench.client, args.size_mib, workdir)
         for _ in range(args.runs):
@@ -119,6 +136,7 @@ def main():
                                     image['id'])
             loads.append(elapsed)
             growths.append(rss.growth_mib)
+            pushes.append(_wait_for_push(registry, image) + elapsed)
             hits.append(_timed(bench.driver._images.ensure, context,
                                meta)[0])
 
@@ -158,12 +176,14 @@ def main():
     bench.close()
     load, raw_load = statistics.median(loads), statistics.median(raw_loads)
     snap, raw_snap = statistics.median(snaps), statistics.median(raw_snaps)
-    print('first boot of a %d MiB image from Glance (load + push to %s), '
+    print('first boot of a %d MiB image from Glance into the engine, '
           'median of %d: %.2f s; docker load < file: %.2f s; ratio %.2f '
-          '(target <= 1.20)' % (args.size_mib, registry, args.runs, load,
-                                raw_load, load / raw_load))
+          '(target <= 1.20)' % (args.size_mib, args.runs, load, raw_load,
+                                load / raw_load))
     print('peak RSS growth during the load: %.1f MiB (target <= 64)' %
           max(growths))
+    print('until the registry has it too (background push): %.2f s' %
+          statistics.median(pushes))
     print('cache hit: %.1f ms' % (statistics.median(hits) * 1000))
     print('snapshot (commit, push, save into Glance): %.2f s; docker commit '
           '+ docker save > file: %.2f s; ratio %.2f (target <= 1.30)' % (
