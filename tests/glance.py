@@ -43,20 +43,31 @@ config_file = {dir}/glance-api-paste.ini
 [oslo_policy]
 enforce_new_defaults = false
 enforce_scope = false
+policy_file = {dir}/policy.yaml
 """
+
+# Without keystone nova only sees public images (or its own admin's):
+# let the tests publish them.
+POLICY = '"publicize_image": ""\n'
+
 
 _lock = threading.Lock()
 _server = None
+# nova's test cases point tempfile at a directory of their own and remove
+# it when they end; the server outlives them.
+_TMP = tempfile.gettempdir()
 
 
 class GlanceServer:
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='nova-docker-glance-')
+        self.dir = tempfile.mkdtemp(prefix='nova-docker-glance-', dir=_TMP)
         shutil.copy(os.path.join(VENV, 'etc', 'glance',
                                  'glance-api-paste.ini'), self.dir)
         with open(os.path.join(self.dir, 'glance-api.conf'), 'w') as f:
             f.write(CONFIG.format(dir=self.dir))
+        with open(os.path.join(self.dir, 'policy.yaml'), 'w') as f:
+            f.write(POLICY)
         subprocess.run(
             [os.path.join(VENV, 'bin', 'glance-manage'), '--config-file',
              os.path.join(self.dir, 'glance-api.conf'), 'db_sync'],
@@ -102,10 +113,8 @@ class GlanceServer:
         fields.setdefault('name', 'test image')
         fields.setdefault('container_format', 'docker')
         fields.setdefault('disk_format', 'raw')
-        image = requests.post(self.endpoint + '/v2/images', json=fields,
-                              timeout=30)
-        image.raise_for_status()
-        image = image.json()
+        image = self._checked(requests.post(
+            self.endpoint + '/v2/images', json=fields, timeout=30)).json()
         if data is not None:
             requests.put(self.endpoint + '/v2/images/%s/file' % image['id'],
                          data=data, timeout=300,
@@ -113,11 +122,26 @@ class GlanceServer:
                          ).raise_for_status()
         return self.show(image['id'])
 
+    def _checked(self, response):
+        """The response, or an error carrying glance-api's own log."""
+        if not response.ok:
+            log_path = os.path.join(self.dir, 'api.log')
+            with open(log_path, errors='replace') as f:
+                log = f.read()[-4000:]
+            raise RuntimeError('glance-api answered %s: %s\n%s' % (
+                response.status_code, response.text[:500], log))
+        return response
+
     def show(self, image_id):
         response = requests.get(self.endpoint + '/v2/images/' + image_id,
                                 timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def list(self):
+        response = requests.get(self.endpoint + '/v2/images', timeout=30)
+        response.raise_for_status()
+        return response.json()['images']
 
     def delete(self, image_id):
         requests.delete(self.endpoint + '/v2/images/' + image_id, timeout=30)
