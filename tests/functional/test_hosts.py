@@ -1,0 +1,98 @@
+"""Hosts: sharing an engine, restarting nova-compute, power-state sync."""
+
+import uuid
+
+import fixtures
+
+from nova import context
+
+from novadocker import driver
+from novadocker import spec
+from tests.functional import base
+
+
+class TwoHostsTest(base.DockerTestCase):
+
+    def setUp(self):
+        # Two nova-compute services in one process would share nova's
+        # on-disk node identity; give each node its own, as separate
+        # processes would have.
+        real = driver.DockerDriver.get_available_resource
+
+        def own_node_uuid(drv, nodename):
+            resources = real(drv, nodename)
+            resources['uuid'] = str(uuid.uuid5(uuid.NAMESPACE_DNS, nodename))
+            return resources
+
+        self.useFixture(fixtures.MockPatchObject(
+            driver.DockerDriver, 'get_available_resource', own_node_uuid))
+        super().setUp()
+
+    def test_servers_spread_and_each_host_lists_only_its_own(self):
+        self.start_compute()
+        first, second = self.boot(), self.boot()
+        hosts = {s['id']: s['OS-EXT-SRV-ATTR:host'] for s in (first, second)}
+        self.assertEqual(set(self.hosts), set(hosts.values()))
+        for server_id, host in hosts.items():
+            self.assertEqual(
+                [server_id],
+                self.computes[host].manager.driver.list_instance_uuids())
+            container = self.docker.inspect_container(
+                spec.container_name(server_id))
+            self.assertEqual(host,
+                             container['Config']['Labels'][spec.LABEL_HOST])
+
+
+class RestartTest(base.DockerTestCase):
+
+    def _restart(self):
+        host = self.hosts[0]
+        self.computes[host] = self.restart_compute_service(
+            self.computes[host], keep_hypervisor_state=False)
+        return self.computes[host]
+
+    def test_containers_keep_running_and_their_state_across_restart(self):
+        running, paused, stopped = self.boot(), self.boot(), self.boot()
+        self.api.post_server_action(paused['id'], {'pause': None})
+        self._wait_for_state_change(paused, 'PAUSED')
+        self._stop_server(stopped)
+        before = {s['id']: self.container(s)['State']
+                  for s in (running, paused, stopped)}
+        self._restart()
+        for server, status in ((running, 'ACTIVE'), (paused, 'PAUSED'),
+                               (stopped, 'SHUTOFF')):
+            self.assertEqual(status, self._show_server(server)['status'])
+            state = self.container(server)['State']
+            self.assertEqual(before[server['id']]['Status'], state['Status'])
+            self.assertEqual(before[server['id']]['StartedAt'],
+                             state['StartedAt'])
+
+    def test_host_boot_brings_running_servers_back(self):
+        self.flags(resume_guests_state_on_host_boot=True)
+        running, stopped = self.boot(), self.boot()
+        self._stop_server(stopped)
+        # A host reboot: the engine comes back with every container down.
+        self.docker.kill(spec.container_name(running['id']))
+        self._restart()
+        self.assertEqual('running', self.container(running)['State']['Status'])
+        self.assertEqual('ACTIVE', self._show_server(running)['status'])
+        self.assertEqual('exited', self.container(stopped)['State']['Status'])
+        self.assertEqual('SHUTOFF', self._show_server(stopped)['status'])
+
+
+class PowerSyncTest(base.DockerTestCase):
+    # The sync holds the instance's lock while it asks the API to stop the
+    # server; run as a call, that stop would wait on the same lock.
+    CAST_AS_CALL = False
+
+    def test_container_stopped_behind_novas_back_shows_shutoff(self):
+        server = self.boot()
+        self.docker.stop(spec.container_name(server['id']), timeout=10)
+        compute = self.computes[self.hosts[0]]
+        # The engine listing that answers a sync pass may be a few
+        # seconds old; nova's periodic runs every ten minutes.
+        self.useFixture(fixtures.MockPatchObject(
+            compute.manager.driver._states, '_max_age', 0))
+        compute.manager._sync_power_states(context.get_admin_context())
+        self._wait_for_state_change(server, 'SHUTOFF')
+        self.assertEqual('exited', self.container(server)['State']['Status'])
