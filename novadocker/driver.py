@@ -52,7 +52,7 @@ class DockerDriver(driver.ComputeDriver):
         supports_image_type_raw=True,
     )
 
-    def __init__(self, virtapi, read_only=False):
+    def __init__(self, virtapi):
         super().__init__(virtapi)
         self._engine = docker_engine.Engine(CONF.docker.host_url,
                                             CONF.docker.api_version,
