@@ -132,9 +132,14 @@ class ChunkReaderTest(testtools.TestCase):
 class PrefetchedTest(testtools.TestCase):
 
     def test_yields_everything_in_order(self):
-        chunks = [b'%d' % i for i in range(100)]
-        self.assertEqual(chunks, list(images.prefetched(iter(chunks),
-                                                        depth=3)))
+        chunks = [b'%d,' % i for i in range(100)]
+        self.assertEqual(b''.join(chunks), b''.join(images.prefetched(
+            iter(chunks), depth=3)))
+
+    def test_joins_small_chunks(self):
+        chunks = [b'ab', b'cd', b'e', b'fgh', b'i']
+        joined = list(images.prefetched(iter(chunks), size=4))
+        self.assertEqual([b'abcd', b'efgh', b'i'], joined)
 
     def test_source_error_reaches_the_consumer(self):
         def failing():
@@ -143,7 +148,7 @@ class PrefetchedTest(testtools.TestCase):
 
         received = []
         error = self.assertRaises(IOError, lambda: received.extend(
-            images.prefetched(failing())))
+            images.prefetched(failing(), size=1)))
         self.assertEqual([b'one'], received)
         self.assertEqual('source broke', str(error))
 
@@ -155,7 +160,7 @@ class PrefetchedTest(testtools.TestCase):
                 produced.append(i)
                 yield b'x'
 
-        stream = images.prefetched(source(), depth=4)
+        stream = images.prefetched(source(), depth=4, size=1)
         next(stream)
         time.sleep(0.3)
         stream.close()
