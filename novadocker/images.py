@@ -181,20 +181,23 @@ class ChunkReader(io.RawIOBase):
 
     def __init__(self, chunks):
         self._chunks = iter(chunks)
-        self._pending = b''
+        # A view and an offset: slicing the rest of a large chunk off at
+        # every small read would copy it over and over.
+        self._pending = memoryview(b'')
+        self._offset = 0
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
-        while not self._pending:
+        while self._offset == len(self._pending):
             chunk = next(self._chunks, None)
             if chunk is None:
                 return 0
-            self._pending = chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+            self._pending, self._offset = memoryview(chunk), 0
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = self._pending[self._offset:self._offset + size]
+        self._offset += size
         return size
 
 
