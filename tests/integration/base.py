@@ -8,6 +8,7 @@ host label unique to that test, and only those are removed afterwards.
 import hashlib
 import io
 import json
+import logging
 import tarfile
 import threading
 
@@ -94,6 +95,9 @@ class DriverTestCase(testtools.TestCase):
         super().setUp()
         # A hung engine call must fail the test, not the whole run.
         self.useFixture(fixtures.Timeout(180, gentle=True))
+        # The driver's log goes with a failing test's report, not the
+        # console (nova's functional tests leave DEBUG logging behind).
+        self.useFixture(fixtures.FakeLogger(level=logging.INFO))
         self.flags = self.useFixture(config_fixture.Config(CONF))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_NOVA_DISABLE_EVENTLET_PATCHING', 'True'))
