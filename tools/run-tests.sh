@@ -31,6 +31,9 @@ echo "run-tests: installing glance into $NOVA_DOCKER_GLANCE_VENV" >&2
 "$VENV/bin/pip" install -q --no-deps --force-reinstall .
 
 export OS_NOVA_DISABLE_EVENTLET_PATCHING=True
+# nova's test base fails a test that runs longer than this instead of
+# letting a hang eat CI's time.
+export OS_TEST_TIMEOUT=${OS_TEST_TIMEOUT:-300}
 status=0
 echo "run-tests: flake8" >&2
 "$VENV/bin/flake8" || status=$?
