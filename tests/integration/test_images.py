@@ -78,6 +78,14 @@ class GlanceImageTestCase(base.DriverTestCase):
                                                  counting))
         return downloads
 
+    def assert_boots_from_registry(self, image):
+        """A host without the image boots it without Glance's data."""
+        self._forget(image)
+        downloads = self.count_downloads()
+        instance = self.spawn_from(image)
+        self.assertEqual('running', self.docker_state(instance))
+        self.assertEqual([], downloads)
+
 
 class GlanceImagesTest(GlanceImageTestCase):
 
@@ -106,11 +114,7 @@ class GlanceImagesTest(GlanceImageTestCase):
         image = self.upload(self.tarball)
         self.spawn_from(image)
         self.wait_for_registry(image)
-        self._forget(image)
-        downloads = self.count_downloads()
-        instance = self.spawn_from(image)
-        self.assertEqual('running', self.docker_state(instance))
-        self.assertEqual([], downloads)
+        self.assert_boots_from_registry(image)
 
     def test_concurrent_spawns_transfer_once(self):
         image = self.upload(self.tarball)
@@ -260,12 +264,7 @@ class SnapshotTest(GlanceImageTestCase):
         self.assertEqual(b'kept\n', self.client.exec_start(exec_id))
 
     def test_snapshot_boots_on_a_host_that_never_saw_it(self):
-        image = self.snapshot(self.spawn())
-        self._forget(image)
-        downloads = self.count_downloads()
-        booted = self.spawn_from(image)
-        self.assertEqual('running', self.docker_state(booted))
-        self.assertEqual([], downloads)
+        self.assert_boots_from_registry(self.snapshot(self.spawn()))
 
     def test_snapshot_data_in_glance_boots_without_the_registry(self):
         image = self.snapshot(self.spawn())
