@@ -157,11 +157,10 @@ def main():
                            check=True)
             raw_snaps.append(time.perf_counter() - start)
             bench.driver.destroy(context, instance, [])
-            for reference in bench.client.images():
-                for tag in reference['RepoTags'] or ():
-                    if ('/glance/%s:' % image['id'] in tag or
-                            '/glance/%s:' % snapshot['id'] in tag):
-                        bench.client.remove_image(tag)
+            for glance_image in (image, snapshot):
+                for tag in base.glance_references(bench.client,
+                                                  glance_image['id']):
+                    bench.client.remove_image(tag)
             bench.client.remove_image(committed)
             server.delete(image['id'])
             server.delete(snapshot['id'])

@@ -296,8 +296,7 @@ class Engine:
 
     def image_exists(self, reference):
         try:
-            self._call('inspect image', self._client().inspect_image,
-                       reference)
+            self.inspect_image(reference)
         except docker_errors.NotFound:
             return False
         return True

@@ -267,8 +267,6 @@ class ImageHandler:
             self._engine.pull(reference)
             LOG.info('Pulled image %s from the registry', reference)
             return
-        except docker_exception.EngineUnavailable:
-            raise
         except docker_exception.EngineError as e:
             LOG.debug('Registry does not serve %(ref)s (%(error)s)',
                       {'ref': reference, 'error': e})

@@ -82,10 +82,8 @@ class DockerTestCase(integrated_helpers._IntegratedTestBase):
         return image
 
     def _forget_image(self, image_id):
-        for image in self.docker.images():
-            for tag in image['RepoTags'] or ():
-                if '/glance/%s:' % image_id in tag:
-                    self.docker.remove_image(tag, force=True)
+        for tag in integration.glance_references(self.docker, image_id):
+            self.docker.remove_image(tag, force=True)
 
     def _remove_leftovers(self):
         for container in self.containers():

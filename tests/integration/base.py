@@ -71,6 +71,13 @@ def _rootfs():
     return data.getvalue()
 
 
+def glance_references(client, image_id):
+    """Engine names the driver gave a Glance image, on any registry."""
+    return sorted(tag for image in client.images()
+                  for tag in image['RepoTags'] or ()
+                  if '/glance/%s:' % image_id in tag)
+
+
 def test_image(kind='server'):
     """An engine image reference for ``kind``, imported once per content."""
     cmd = json.dumps(COMMANDS[kind])

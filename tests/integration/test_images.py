@@ -61,9 +61,7 @@ class GlanceImageTestCase(base.DriverTestCase):
         self.fail('image %s never reached the registry' % image['id'])
 
     def engine_references(self, image_id):
-        return sorted(tag for found in self.client.images()
-                      for tag in found['RepoTags'] or ()
-                      if '/glance/%s:' % image_id in tag)
+        return base.glance_references(self.client, image_id)
 
     def count_downloads(self):
         glance_api = self.driver._images._glance
