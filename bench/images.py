@@ -29,6 +29,7 @@ from nova import context as nova_context
 from nova import objects
 
 from bench import common
+from novadocker.sandbox import demo
 from tests import glance
 from tests.integration import base
 from tests.unit import fakes
@@ -89,7 +90,7 @@ def big_image(client, size_mib, workdir):
     """A docker save tarball of busybox plus size_mib of random data."""
     rootfs = os.path.join(workdir, 'rootfs')
     os.makedirs(os.path.join(rootfs, 'bin'))
-    subprocess.run(['cp', base.BUSYBOX, os.path.join(rootfs, 'bin')],
+    subprocess.run(['cp', demo.BUSYBOX, os.path.join(rootfs, 'bin')],
                    check=True)
     os.symlink('busybox', os.path.join(rootfs, 'bin', 'sh'))
     os.symlink('busybox', os.path.join(rootfs, 'bin', 'sleep'))

@@ -10,46 +10,17 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 
 import requests
 
+from novadocker.sandbox import glance as glance_api
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.environ.get('NOVA_DOCKER_GLANCE_VENV',
                       os.path.join(ROOT, '.venv-glance'))
-
-CONFIG = """
-[DEFAULT]
-enabled_backends = fs:file
-[database]
-connection = sqlite:///{dir}/glance.sqlite
-[glance_store]
-default_backend = fs
-[fs]
-filesystem_store_datadir = {dir}/images
-[os_glance_staging_store]
-filesystem_store_datadir = {dir}/staging
-[os_glance_tasks_store]
-filesystem_store_datadir = {dir}/tasks
-[image_format]
-container_formats = bare,docker
-disk_formats = raw,qcow2
-[paste_deploy]
-flavor =
-config_file = {dir}/glance-api-paste.ini
-[oslo_policy]
-enforce_new_defaults = false
-enforce_scope = false
-policy_file = {dir}/policy.yaml
-"""
-
-# Without keystone nova only sees public images (or its own admin's):
-# let the tests publish them.
-POLICY = '"publicize_image": ""\n'
-
 
 _lock = threading.Lock()
 _server = None
@@ -62,28 +33,14 @@ class GlanceServer:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='nova-docker-glance-', dir=_TMP)
-        shutil.copy(os.path.join(VENV, 'etc', 'glance',
-                                 'glance-api-paste.ini'), self.dir)
-        with open(os.path.join(self.dir, 'glance-api.conf'), 'w') as f:
-            f.write(CONFIG.format(dir=self.dir))
-        with open(os.path.join(self.dir, 'policy.yaml'), 'w') as f:
-            f.write(POLICY)
-        subprocess.run(
-            [os.path.join(VENV, 'bin', 'glance-manage'), '--config-file',
-             os.path.join(self.dir, 'glance-api.conf'), 'db_sync'],
-            check=True, capture_output=True)
+        glance_api.configure(VENV, self.dir)
         with socket.socket() as s:
             s.bind(('127.0.0.1', 0))
             port = s.getsockname()[1]
         self.endpoint = 'http://127.0.0.1:%d' % port
         self._log = open(os.path.join(self.dir, 'api.log'), 'wb')
-        self._process = subprocess.Popen(
-            [os.path.join(VENV, 'bin', 'gunicorn'), '--bind',
-             '127.0.0.1:%d' % port, '--workers', '1', '--threads', '4',
-             'glance.wsgi.api:application'],
-            env=dict(os.environ, OS_GLANCE_CONFIG_DIR=self.dir),
-            stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        self._process = glance_api.start(VENV, self.dir, '127.0.0.1:%d' % port,
+                                         self._log)
         self._wait()
 
     def _wait(self):

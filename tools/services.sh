@@ -4,7 +4,9 @@
 # Uses an engine that already answers on /var/run/docker.sock; otherwise
 # installs Debian's docker.io (as root) and starts dockerd. The registry is
 # Debian's docker-registry, serving REGISTRY_DATA (default /var/lib/nova-docker/registry).
-# Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker).
+# Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker),
+# with a pid file for each (dockerd.pid, registry.pid): whoever asked for it
+# can stop what was started, and only that.
 set -euo pipefail
 
 STATE_DIR=${STATE_DIR:-/var/lib/nova-docker}
@@ -51,6 +53,7 @@ if engine_answers; then
 else
     say "starting dockerd (log: $STATE_DIR/dockerd.log)"
     setsid dockerd >"$STATE_DIR/dockerd.log" 2>&1 < /dev/null &
+    echo $! >"$STATE_DIR/dockerd.pid"
     wait_for dockerd engine_answers
 fi
 
@@ -77,5 +80,6 @@ YAML
     say "starting the registry on $REGISTRY_ADDR (log: $STATE_DIR/registry.log)"
     setsid docker-registry serve "$STATE_DIR/registry.yml" \
         >"$STATE_DIR/registry.log" 2>&1 < /dev/null &
+    echo $! >"$STATE_DIR/registry.pid"
     wait_for registry registry_answers 30
 fi

@@ -6,10 +6,8 @@ host label unique to that test, and only those are removed afterwards.
 """
 
 import hashlib
-import io
 import json
 import logging
-import tarfile
 import threading
 
 import docker
@@ -24,14 +22,12 @@ from nova.virt import fake as fake_virt
 
 from novadocker import driver
 from novadocker import images
+from novadocker.sandbox import demo
 from novadocker import spec
 from tests import glance
 from tests.unit import fakes
 
 CONF = nova.conf.CONF
-BUSYBOX = '/bin/busybox'
-APPLETS = ('sh', 'sleep', 'echo', 'cat', 'ls', 'hostname', 'ps', 'id', '[',
-           'test', 'true', 'grep', 'wc', 'head', 'seq')
 
 LOOP = 'while true; do sleep 1; done'
 COMMANDS = {
@@ -56,21 +52,6 @@ def docker_client():
     return docker.APIClient(base_url=CONF.docker.host_url, version='auto')
 
 
-def _rootfs():
-    data = io.BytesIO()
-    with tarfile.open(fileobj=data, mode='w') as tar:
-        for directory in ('bin', 'etc', 'tmp', 'proc', 'sys', 'dev'):
-            info = tarfile.TarInfo(directory)
-            info.type, info.mode = tarfile.DIRTYPE, 0o755
-            tar.addfile(info)
-        tar.add(BUSYBOX, arcname='bin/busybox')
-        for applet in APPLETS:
-            info = tarfile.TarInfo('bin/' + applet)
-            info.type, info.linkname = tarfile.SYMTYPE, 'busybox'
-            tar.addfile(info)
-    return data.getvalue()
-
-
 def glance_references(client, image_id):
     """Engine names the driver gave a Glance image, on any registry."""
     return sorted(tag for image in client.images()
@@ -81,7 +62,7 @@ def glance_references(client, image_id):
 def test_image(kind='server'):
     """An engine image reference for ``kind``, imported once per content."""
     cmd = json.dumps(COMMANDS[kind])
-    with open(BUSYBOX, 'rb') as f:
+    with open(demo.BUSYBOX, 'rb') as f:
         digest = hashlib.sha256(f.read() + cmd.encode()).hexdigest()[:12]
     reference = 'nova-docker-test/%s:%s' % (kind, digest)
     client = docker_client()
@@ -90,7 +71,7 @@ def test_image(kind='server'):
             client.inspect_image(reference)
         except docker.errors.ImageNotFound:
             client.import_image_from_data(
-                _rootfs(), repository=reference.split(':')[0], tag=digest,
+                demo.rootfs(), repository=reference.split(':')[0], tag=digest,
                 changes=['CMD ' + cmd])
     return reference
 

@@ -1,0 +1,113 @@
+"""The sandbox's processes: pid files, stopping, ports and memory.
+
+Linux only: reads /proc.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import time
+
+
+def alive(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            # The state follows the parenthesised command name.
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (OSError, IndexError):
+        return False
+
+
+def read_pid(path):
+    """The pid in ``path`` if that process is alive, else None."""
+    try:
+        with open(path) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def write_pid(path, process):
+    with open(path, 'w') as f:
+        f.write('%d\n' % process.pid)
+
+
+def remove_pid(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def stop(pid, timeout):
+    """SIGTERM the process group led by ``pid``; SIGKILL it after timeout."""
+    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signum)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            if not alive(pid):
+                return
+            time.sleep(0.2)
+
+
+def _listening_inodes(port):
+    inodes = set()
+    for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+        with contextlib.suppress(OSError), open(table) as f:
+            for line in list(f)[1:]:
+                fields = line.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == '0A' and int(local.rsplit(':', 1)[1], 16) == port:
+                    inodes.add(inode)
+    return inodes
+
+
+def _cmdline(pid):
+    with open('/proc/%s/cmdline' % pid, 'rb') as f:
+        return f.read().replace(b'\0', b' ').decode(errors='replace').strip()
+
+
+def port_owner(host, port):
+    """Who listens on ``port``: "pid N (command)", or None if nobody."""
+    with socket.socket() as s:
+        s.settimeout(2)
+        if s.connect_ex((host, port)) != 0:
+            return None
+    sockets = {'socket:[%s]' % inode for inode in _listening_inodes(port)}
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        with contextlib.suppress(OSError):
+            fd_dir = '/proc/%s/fd' % pid
+            for fd in os.listdir(fd_dir):
+                with contextlib.suppress(OSError):
+                    if os.readlink(os.path.join(fd_dir, fd)) in sockets:
+                        return 'pid %s (%s)' % (pid, _cmdline(pid)[:80])
+    return 'another process'
+
+
+def tree_rss(pid):
+    """Resident memory in bytes of ``pid`` and all its descendants."""
+    children, rss = {}, {}
+    page = os.sysconf('SC_PAGE_SIZE')
+    for entry in filter(str.isdigit, os.listdir('/proc')):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open('/proc/%s/stat' % entry) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * page
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, ()))
+    return total
+
+
+def tail(path, lines=20):
+    try:
+        with open(path, errors='replace') as f:
+            return ''.join(f.readlines()[-lines:])
+    except OSError:
+        return ''

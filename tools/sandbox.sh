@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job: the all-in-one sandbox, from a fresh clone on a fresh
+# machine.
+#
+#   tools/sandbox.sh up            install what is missing, start everything
+#   tools/sandbox.sh status        processes, endpoints, servers
+#   tools/sandbox.sh logs [-f] [nova|glance]
+#   tools/sandbox.sh down [--keep] stop everything the sandbox started
+#
+# "up" uses a running Docker engine and registry on 127.0.0.1:5042, or
+# installs and starts them (as root); "down" stops them only if "up"
+# started them. State, logs and data: NOVA_DOCKER_SANDBOX_DIR (default
+# /var/lib/nova-docker/sandbox).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export VENV=${VENV:-.venv}
+export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
+export NOVA_DOCKER_SANDBOX_DIR=${NOVA_DOCKER_SANDBOX_DIR:-/var/lib/nova-docker/sandbox}
+
+if [ "${1:-}" = up ]; then
+    STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services bash tools/services.sh
+    bash tools/venvs.sh tools/sandbox-requirements.txt
+fi
+if [ ! -x "$VENV/bin/nova-docker-sandbox" ]; then
+    echo "sandbox: not installed yet; run: tools/sandbox.sh up" >&2
+    exit 1
+fi
+exec "$VENV/bin/nova-docker-sandbox" "$@"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Makes the virtualenvs: VENV (default .venv) with nova-docker and the
+# requirement files given as arguments, and NOVA_DOCKER_GLANCE_VENV
+# (default .venv-glance) with glance-api, which runs as a child process
+# (glance takes over the process-wide configuration and logging).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
+
+for venv in "$VENV" "$GLANCE_VENV"; do
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "venvs: creating $venv" >&2
+        "$PYTHON" -m venv "$venv"
+    fi
+done
+requirements=(-r requirements.txt)
+for file in "$@"; do requirements+=(-r "$file"); done
+echo "venvs: installing requirements into $VENV" >&2
+"$VENV/bin/pip" install -q "${requirements[@]}"
+echo "venvs: installing glance into $GLANCE_VENV" >&2
+"$GLANCE_VENV/bin/pip" install -q -r tools/glance-requirements.txt
+# Not editable: nova/virt/docker must land inside nova's own package
+# directory for nova's loader to find it.
+"$VENV/bin/pip" install -q --no-deps --force-reinstall .
