@@ -99,6 +99,8 @@ class Sandbox:
             say('The sandbox is already running (nova: pid %d); see '
                 '"nova-docker-sandbox status".' % running)
             return
+        # What a crashed sandbox left running would hold its ports.
+        self._stop_processes()
         self._check_ports()
         os.makedirs(self.dir, exist_ok=True)
 

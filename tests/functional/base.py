@@ -82,6 +82,9 @@ class DockerTestCase(integrated_helpers._IntegratedTestBase):
         return image
 
     def _forget_image(self, image_id):
+        # Containers first: an image a container still uses outlives its
+        # tags as a nameless image.
+        self._remove_leftovers()
         for tag in integration.glance_references(self.docker, image_id):
             self.docker.remove_image(tag, force=True)
 

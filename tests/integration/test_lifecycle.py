@@ -112,22 +112,35 @@ class PowerTest(base.DriverTestCase):
     def _console(self, instance):
         return self.driver.get_console_output(None, instance)
 
+    def _wait_for_starts(self, instance, count, timeout=10):
+        """Wait until the console shows the main process started ``count``
+        times (it prints a moment after the engine reports it running)."""
+        deadline = time.monotonic() + timeout
+        while self._console(instance).count(b'started') < count:
+            if time.monotonic() > deadline:
+                self.fail('console shows %d starts, not %d: %r' % (
+                    self._console(instance).count(b'started'), count,
+                    self._console(instance)))
+            time.sleep(0.05)
+
     def test_soft_reboot_stops_gracefully_and_restarts_the_process(self):
         instance = self.spawn()
+        self._wait_for_starts(instance, 1)
         before = self._started_at(instance)
         self.driver.reboot(None, instance, [], 'SOFT')
         details = self.inspect(instance)
         self.assertEqual('running', details['State']['Status'])
         self.assertNotEqual(before, details['State']['StartedAt'])
-        self.assertEqual(2, self._console(instance).count(b'started'))
+        self._wait_for_starts(instance, 2)
 
     def test_hard_reboot_kills_and_restarts_the_process(self):
         instance = self.spawn('stubborn')
+        self._wait_for_starts(instance, 1)
         before = self._started_at(instance)
         self.driver.reboot(None, instance, [], 'HARD')
         self.assertEqual('running', self.docker_state(instance))
         self.assertNotEqual(before, self._started_at(instance))
-        self.assertEqual(2, self._console(instance).count(b'started'))
+        self._wait_for_starts(instance, 2)
 
     def test_hard_reboot_of_paused_and_stopped_instances(self):
         instance = self.spawn()
@@ -176,6 +189,7 @@ class PowerTest(base.DriverTestCase):
 
     def test_suspend_keeps_processes_frozen_and_resume_continues_them(self):
         instance = self.spawn()
+        self._wait_for_starts(instance, 1)
         pid = self.inspect(instance)['State']['Pid']
         instance.task_state = task_states.SUSPENDING
         self.driver.suspend(None, instance)

@@ -103,6 +103,8 @@ class SandboxTest(testtools.TestCase):
         self.addCleanup(self.sandbox, 'down', check=False)
         self.assertIn('The nova-docker sandbox is up', up.stdout)
         self.assertIn('already running', self.sandbox('up').stdout)
+        self.assertIn('nova-docker sandbox ready',
+                      self.sandbox('logs', 'nova', '-n', '1000').stdout)
         self.assertEqual({'127.0.0.1'}, self._listening_addresses(
             config.PORTS.values()))
 
