@@ -134,7 +134,8 @@ class Sandbox:
             raise
         say(USAGE.format(seconds=time.monotonic() - started,
                          clouds_yaml=self.clouds_yaml, cloud=CLOUD,
-                         dir=self.dir))
+                         dir=self.dir, activate=os.path.join(
+                             sys.prefix, 'bin', 'activate')))
 
     def _check_ports(self):
         for service, port in sorted(config.PORTS.items(),
@@ -386,18 +387,20 @@ class Sandbox:
 USAGE = """
 The nova-docker sandbox is up ({seconds:.0f} s).
 
-  export OS_CLOUD={cloud}            # entry in {clouds_yaml}
+  . {activate}    # puts openstack on PATH
+  export OS_CLOUD={cloud}    # the entry in {clouds_yaml}
   openstack server create --image demo --flavor m1.tiny --nic none web1
   openstack console log show web1
   openstack server image create --name web1-snap web1
   docker save IMAGE | openstack image create --container-format docker \\
       --disk-format raw NAME
 
-  nova-docker-sandbox status | logs [nova|glance] | down [--keep]
+  nova-docker-sandbox status | logs [-f] [nova|glance] | down [--keep]
 
-Logs and data: {dir}. Everything listens on 127.0.0.1 only; every request
-acts as the administrator of project "sandbox" (there is no keystone), and
-Neutron is not run: boot servers with --nic none.
+Logs and data: {dir}
+Everything listens on 127.0.0.1 only. There is no keystone: every request
+acts as the administrator of project "sandbox". Neutron is not run: boot
+servers with --nic none.
 """
 
 
