@@ -78,7 +78,17 @@ security_opts = [
                     'fork bomb in one instance cannot exhaust the host.'),
 ]
 
-ALL_OPTS = engine_opts + registry_opts + security_opts
+network_opts = [
+    cfg.StrOpt('netns_busybox',
+               default='/bin/busybox',
+               help='A statically linked busybox (Debian: busybox-static). '
+                    'For each instance with Neutron ports the driver runs a '
+                    'tiny container, built from it on first use, that holds '
+                    'the instance\'s network namespace, so its interfaces '
+                    'survive reboots and stop/start.'),
+]
+
+ALL_OPTS = engine_opts + registry_opts + security_opts + network_opts
 
 
 def register_opts(conf):

@@ -30,6 +30,7 @@ from novadocker import engine as docker_engine
 from novadocker import exception
 from novadocker import hostinfo
 from novadocker import images
+from novadocker.network import vifs
 from novadocker import powerstate
 from novadocker import spec
 
@@ -153,42 +154,108 @@ class DockerDriver(driver.ComputeDriver):
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
-        for vif in network_info or []:
-            raise exception.VifTypeNotSupported(port_id=vif['id'],
-                                                vif_type=vif['type'])
+        interfaces = spec.interfaces(network_info)
+        vifs.check_supported(interfaces)
         image = self._images.ensure(context, image_meta)
-        container = spec.container_spec(instance, image, self._host,
-                                        self._host_cpus,
-                                        self._security_policy())
         with self._operating_on(instance) as name:
-            self._engine.create(container)
+            netns = None
             try:
+                if interfaces:
+                    netns = self._plug_with_events(instance, network_info,
+                                                   interfaces)
+                self._engine.create(spec.container_spec(
+                    instance, image, self._host, self._host_cpus,
+                    self._security_policy(), netns_container=netns))
                 if power_on:
                     self._engine.start(name)
             except Exception:
                 with contextlib.suppress(Exception):
                     self._engine.remove(name)
+                with contextlib.suppress(Exception):
+                    self._remove_netns(instance, interfaces)
                 raise
         LOG.info('Created container %(name)s from %(image)s',
-                 {'name': container.name, 'image': image}, instance=instance)
+                 {'name': name, 'image': image}, instance=instance)
+
+    def _plug_with_events(self, instance, network_info, interfaces):
+        """Plug the ports, waiting for Neutron's network-vif-plugged."""
+        timeout = CONF.vif_plugging_timeout
+        events = [('network-vif-plugged', vif['id'])
+                  for vif in network_info
+                  if vif.get('active', True) is False] if timeout else []
+        try:
+            with self.virtapi.wait_for_instance_event(
+                    instance, events, timeout=timeout,
+                    error_callback=self._neutron_failed_callback):
+                return self._ensure_netns(instance, interfaces)
+        except nova_exception.InstanceEventTimeout:
+            # nova already logged which events never came.
+            if CONF.vif_plugging_is_fatal:
+                raise nova_exception.VirtualInterfaceCreateException()
+            return spec.netns_container_name(instance.uuid)
+
+    @staticmethod
+    def _neutron_failed_callback(event_name, instance):
+        LOG.error('Neutron reported failure on event %s', event_name,
+                  instance=instance)
+        if CONF.vif_plugging_is_fatal:
+            raise nova_exception.VirtualInterfaceCreateException()
+
+    def _ensure_netns(self, instance, interfaces):
+        """Start the instance's namespace holder if needed; plug the ports.
+
+        The holder outlives the instance's own container, so its interfaces
+        survive reboots; after an engine restart it comes back with a new,
+        empty namespace and the ports are plugged again.
+        """
+        name = spec.netns_container_name(instance.uuid)
+        try:
+            running = self._engine.inspect(name)['State']['Running']
+        except exception.ContainerNotFound:
+            self._engine.create(spec.netns_container_spec(
+                instance, self._images.netns_image(CONF.docker.netns_busybox),
+                self._host, interfaces))
+            running = False
+        if not running:
+            self._engine.start(name)
+        vifs.plug(self._engine.inspect(name)['State']['Pid'], interfaces,
+                  instance=instance)
+        return name
+
+    def _remove_netns(self, instance, interfaces):
+        """Remove the namespace holder; the veth pairs go with it."""
+        self._engine.remove(spec.netns_container_name(instance.uuid))
+        # A host end can outlive a namespace that is already gone.
+        vifs.unplug(interfaces, instance=instance)
+
+    def plug_vifs(self, instance, network_info):
+        interfaces = spec.interfaces(network_info)
+        if interfaces:
+            vifs.check_supported(interfaces)
+            with self._operating_on(instance, changes=False):
+                self._ensure_netns(instance, interfaces)
+
+    def unplug_vifs(self, instance, network_info):
+        vifs.unplug(spec.interfaces(network_info), instance=instance)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
         with self._operating_on(instance) as name:
             with contextlib.suppress(exception.ContainerNotFound):
                 self._engine.kill(name)
-            self._cleanup(instance, name, destroy_disks)
+            self._cleanup(instance, name, network_info, destroy_disks)
 
     def cleanup(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, migrate_data=None, destroy_vifs=True,
                 destroy_secrets=True):
         with self._operating_on(instance) as name:
-            self._cleanup(instance, name, destroy_disks)
+            self._cleanup(instance, name, network_info, destroy_disks)
 
-    def _cleanup(self, instance, name, destroy_disks):
+    def _cleanup(self, instance, name, network_info, destroy_disks):
         # The container's filesystem is the instance's disk.
         if destroy_disks and self._engine.remove(name):
             LOG.info('Removed container %s', name, instance=instance)
+        self._remove_netns(instance, spec.interfaces(network_info))
 
     def reboot(self, context, instance, network_info, reboot_type,
                block_device_info=None, bad_volumes_callback=None,
@@ -198,7 +265,7 @@ class DockerDriver(driver.ComputeDriver):
                 self._engine.restart(name, CONF.docker.stop_timeout)
             else:
                 self._engine.kill(name)
-                self._engine.start(name)
+                self._start_networked(instance, name, network_info)
 
     def power_off(self, instance, timeout=0, retry_interval=0):
         # Docker itself sends SIGTERM, waits ``timeout`` and then kills.
@@ -208,7 +275,14 @@ class DockerDriver(driver.ComputeDriver):
     def power_on(self, context, instance, network_info,
                  block_device_info=None, accel_info=None, share_info=None):
         with self._operating_on(instance) as name:
-            self._engine.start(name)
+            self._start_networked(instance, name, network_info)
+
+    def _start_networked(self, instance, name, network_info):
+        # After an engine restart the namespace holder is down too.
+        interfaces = spec.interfaces(network_info)
+        if interfaces:
+            self._ensure_netns(instance, interfaces)
+        self._engine.start(name)
 
     def pause(self, instance):
         with self._operating_on(instance) as name:
@@ -240,7 +314,7 @@ class DockerDriver(driver.ComputeDriver):
             if state == 'paused':
                 self._engine.unpause(name)
             elif state != 'running':
-                self._engine.start(name)
+                self._start_networked(instance, name, network_info)
 
     def snapshot(self, context, instance, image_id, update_task_state):
         update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)

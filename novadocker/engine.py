@@ -361,6 +361,12 @@ class Engine:
                     break
         return loaded
 
+    def import_rootfs(self, data, repository, tag, changes):
+        """Import a root filesystem tarball as ``repository:tag``."""
+        self._call('importing image %s:%s' % (repository, tag),
+                   self._client().import_image_from_data, data,
+                   repository=repository, tag=tag, changes=changes)
+
     def save(self, reference):
         """A ``docker save`` tarball of one image, as a stream of chunks."""
         return self._call('saving %s' % reference, self._client().get_image,

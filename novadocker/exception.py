@@ -18,5 +18,4 @@ class ContainerNotFound(exception.NotFound):
 
 class VifTypeNotSupported(exception.InvalidInput):
     msg_fmt = _("Port %(port_id)s has VIF type %(vif_type)s, which the Docker "
-                "driver cannot plug yet; boot the server without Neutron "
-                "ports (--nic none).")
+                "driver cannot plug; it plugs: %(supported)s.")

@@ -31,6 +31,7 @@ from nova import objects
 
 from novadocker import engine
 from novadocker import exception as docker_exception
+from novadocker import rootfs
 from novadocker import spec
 
 LOG = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ REGISTRY_IMAGE_PROPERTY = 'docker_image'
 # Glance property of a snapshot: the instance it was taken from.
 SOURCE_INSTANCE_PROPERTY = 'docker_source_instance'
 SNAPSHOT_TAG = 'snapshot'
+NETNS_REPOSITORY = 'nova-docker/netns'
 
 
 def _field(image_meta, name):
@@ -227,6 +229,32 @@ class ImageHandler:
         image_meta = objects.ImageMeta.from_dict(
             self._glance.get(context, image_id))
         return self._ensure(context, image_meta)[1]
+
+    def netns_image(self, busybox):
+        """The image of network namespace holders, imported on first use.
+
+        Named after the busybox it holds, so a new busybox makes a new
+        image rather than reusing a stale one.
+        """
+        try:
+            with open(busybox, 'rb') as f:
+                tag = hashlib.sha256(f.read()).hexdigest()[:12]
+        except OSError as e:
+            raise exception.NovaException(
+                _('Cannot build the network namespace image from '
+                  '[docker] netns_busybox: %s') % e) from e
+        reference = '%s:%s' % (NETNS_REPOSITORY, tag)
+        with lockutils.lock('nova-docker-netns-image'):
+            if not self._engine.image_exists(reference):
+                # PID 1 of a container without a SIGTERM handler ignores
+                # SIGTERM: the holder is only ever killed.
+                self._engine.import_rootfs(
+                    rootfs.busybox_rootfs(busybox, ['sleep']),
+                    NETNS_REPOSITORY, tag,
+                    ['CMD ["/bin/sleep", "2147483647"]'])
+                LOG.info('Imported %s for network namespace holders',
+                         reference)
+        return reference
 
     def _ensure(self, context, image_meta):
         check_container_format(image_meta)

@@ -17,6 +17,12 @@ LABEL_PREFIX = 'org.openstack.nova.'
 LABEL_UUID = LABEL_PREFIX + 'instance-uuid'
 LABEL_HOST = LABEL_PREFIX + 'host'
 LABEL_NAME = LABEL_PREFIX + 'instance-name'
+# The container holding an instance's network namespace carries these
+# instead of the instance labels: it is not an instance.
+LABEL_NETNS_OF = LABEL_PREFIX + 'netns-of'
+LABEL_NETNS_HOST = LABEL_PREFIX + 'netns-host'
+# Linux caps interface names at 15 characters.
+IFNAMSIZ = 15
 
 # The kernel scheduler's weight of one vCPU; Docker's default for a
 # container is the same 1024, so a 1-vCPU instance weighs like a plain
@@ -58,12 +64,107 @@ class ContainerSpec:
     host_config: dict
 
 
+@dataclasses.dataclass(frozen=True)
+class Interface:
+    """One Neutron port as the container sees it, and its host side."""
+    port_id: str
+    vif_type: str
+    # The host end of the veth pair (nova's devname, e.g. tapXXXXXXXX-XX),
+    # its peer's name until it is renamed inside the namespace, and that
+    # name (eth0, eth1, ... in port order).
+    host_name: str
+    peer_name: str
+    name: str
+    mac: str
+    mtu: int
+    # (address, prefix length) for every fixed IP of every subnet.
+    addresses: tuple
+    # (destination CIDR, gateway); 'default' routes come from subnet
+    # gateways.
+    routes: tuple
+    dns: tuple
+    bridge: str
+    create_bridge: bool
+
+
 def container_name(instance_uuid):
     return 'nova-' + instance_uuid
 
 
 def host_label_filter(host):
     return '%s=%s' % (LABEL_HOST, host)
+
+
+def netns_container_name(instance_uuid):
+    return 'nova-%s-netns' % instance_uuid
+
+
+def netns_host_label_filter(host):
+    return '%s=%s' % (LABEL_NETNS_HOST, host)
+
+
+def interfaces(network_info):
+    """The container's interfaces for nova's ``network_info``, in order."""
+    result = []
+    for index, vif in enumerate(network_info or ()):
+        network = vif.get('network') or {}
+        meta = network.get('meta') or {}
+        addresses, routes, dns = [], [], []
+        for subnet in network.get('subnets') or ():
+            prefix = int(subnet['cidr'].split('/')[1])
+            addresses.extend((ip['address'], prefix)
+                             for ip in subnet.get('ips') or ())
+            gateway = (subnet.get('gateway') or {}).get('address')
+            if gateway:
+                routes.append(('default', gateway))
+            routes.extend((route['cidr'], route['gateway']['address'])
+                          for route in subnet.get('routes') or ())
+            dns.extend(server['address'] for server in subnet.get('dns') or ()
+                       if server['address'] not in dns)
+        # nova names the host end; the peer gets a name of the same shape
+        # until it is renamed inside the namespace.
+        host_name = (vif.get('devname') or
+                     'tap' + vif['id'])[:IFNAMSIZ]
+        result.append(Interface(
+            port_id=vif['id'], vif_type=vif.get('type'),
+            host_name=host_name,
+            peer_name=('ns' + vif['id'])[:IFNAMSIZ],
+            name='eth%d' % index, mac=vif.get('address'),
+            mtu=meta.get('mtu') or None,
+            addresses=tuple(addresses), routes=tuple(routes),
+            dns=tuple(dns), bridge=network.get('bridge'),
+            create_bridge=bool(meta.get('should_create_bridge'))))
+    return result
+
+
+def netns_container_spec(instance, image, host, interfaces):
+    """The container that holds ``instance``'s network namespace.
+
+    It outlives the instance's own container across reboots and stop/start,
+    so plugged interfaces stay; the instance's container joins its
+    namespace, and with it its hostname and resolv.conf.
+    """
+    hostname, domainname = hostname_parts(instance.hostname)
+    dns = []
+    for interface in interfaces:
+        dns.extend(server for server in interface.dns if server not in dns)
+    return ContainerSpec(
+        name=netns_container_name(instance.uuid),
+        image=image,
+        hostname=hostname,
+        domainname=domainname,
+        labels={LABEL_NETNS_OF: instance.uuid, LABEL_NETNS_HOST: host},
+        host_config={
+            'network_mode': 'none',
+            'dns': dns,
+            # Docker turns IPv6 off in namespaces it does not network.
+            'sysctls': {'net.ipv6.conf.all.disable_ipv6': '0',
+                        'net.ipv6.conf.default.disable_ipv6': '0'},
+            'cap_drop': ['ALL'],
+            'security_opt': ['no-new-privileges:true'],
+            'pids_limit': 8,
+            'mem_limit': 16 * units.Mi,
+        })
 
 
 def cpu_limits(vcpus, host_cpus):
@@ -91,17 +192,24 @@ def hostname_parts(hostname):
     return host[:63], domain
 
 
-def container_spec(instance, image, host, host_cpus, policy):
+def container_spec(instance, image, host, host_cpus, policy,
+                   netns_container=None):
     """The container that runs ``instance`` on ``host`` from ``image``.
 
     Only the flavor shapes resources; the security settings come from
     ``policy`` alone, so nothing in an image or in instance metadata can
-    loosen them.
+    loosen them. With ``netns_container`` it joins that container's network
+    namespace (and hostname); without, it has only loopback.
     """
     flavor = instance.flavor
     hostname, domainname = hostname_parts(instance.hostname)
+    if netns_container:
+        # Docker refuses a hostname on a container that joins another's
+        # namespace: the holder carries it.
+        hostname = domainname = None
     host_config = {
-        'network_mode': 'none',
+        'network_mode': ('container:' + netns_container if netns_container
+                         else 'none'),
         'ipc_mode': 'private',
         'privileged': policy.privileged,
         'cap_add': list(policy.cap_add),

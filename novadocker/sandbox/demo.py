@@ -4,13 +4,14 @@ Nothing can be pulled from the internet on a sandbox host, so the image is
 imported from a root filesystem made on the spot.
 """
 
-import io
 import json
-import tarfile
+
+from novadocker import rootfs as rootfs_tar
 
 BUSYBOX = '/bin/busybox'
 APPLETS = ('sh', 'sleep', 'echo', 'cat', 'ls', 'hostname', 'ps', 'id', '[',
-           'test', 'true', 'grep', 'wc', 'head', 'seq', 'date', 'uptime')
+           'test', 'true', 'grep', 'wc', 'head', 'seq', 'date', 'uptime',
+           'ip', 'ping', 'ping6')
 REPOSITORY = 'nova-docker-sandbox/demo'
 # Says hello on the console, then ticks; ends at once on SIGTERM so that
 # stop and soft reboot do not wait for the kill timeout.
@@ -20,19 +21,7 @@ COMMAND = ['/bin/sh', '-c',
 
 
 def rootfs(applets=APPLETS):
-    """A tar archive of a root filesystem: busybox and ``applets`` links."""
-    data = io.BytesIO()
-    with tarfile.open(fileobj=data, mode='w') as tar:
-        for directory in ('bin', 'etc', 'tmp', 'proc', 'sys', 'dev'):
-            info = tarfile.TarInfo(directory)
-            info.type, info.mode = tarfile.DIRTYPE, 0o755
-            tar.addfile(info)
-        tar.add(BUSYBOX, arcname='bin/busybox')
-        for applet in applets:
-            info = tarfile.TarInfo('bin/' + applet)
-            info.type, info.linkname = tarfile.SYMTYPE, 'busybox'
-            tar.addfile(info)
-    return data.getvalue()
+    return rootfs_tar.busybox_rootfs(BUSYBOX, applets)
 
 
 def build(client):

@@ -63,7 +63,8 @@ def test_image(kind='server'):
     """An engine image reference for ``kind``, imported once per content."""
     cmd = json.dumps(COMMANDS[kind])
     with open(demo.BUSYBOX, 'rb') as f:
-        digest = hashlib.sha256(f.read() + cmd.encode()).hexdigest()[:12]
+        digest = hashlib.sha256(f.read() + cmd.encode() + ' '.join(
+            demo.APPLETS).encode()).hexdigest()[:12]
     reference = 'nova-docker-test/%s:%s' % (kind, digest)
     client = docker_client()
     with _lock:

@@ -3,6 +3,7 @@
 from oslo_utils import uuidutils
 
 from nova.compute import vm_states
+from nova.network import model as network_model
 from nova import objects
 
 objects.register_all()
@@ -28,3 +29,29 @@ def image_meta(image_id=None, container_format='docker', **kwargs):
                   disk_format='raw')
     values.update(kwargs)
     return objects.ImageMeta.from_dict(values)
+
+
+def vif(port_id=None, bridge='brq-test', mac='fa:16:3e:00:00:01',
+        subnets=(('10.20.0.0/24', ['10.20.0.5'], '10.20.0.1'),), mtu=1450,
+        vif_type='bridge', should_create_bridge=True, active=True,
+        routes=(), dns=()):
+    """A port as nova's network_info has it: subnets are (cidr, fixed IPs,
+    gateway or None); ``routes`` and ``dns`` go with the first subnet."""
+    port_id = port_id or uuidutils.generate_uuid()
+    return network_model.VIF(
+        id=port_id, address=mac, type=vif_type, active=active,
+        devname=('tap' + port_id)[:network_model.NIC_NAME_LEN],
+        network=network_model.Network(
+            id=uuidutils.generate_uuid(), bridge=bridge,
+            meta={'mtu': mtu, 'should_create_bridge': should_create_bridge},
+            subnets=[network_model.Subnet(
+                cidr=cidr,
+                ips=[network_model.FixedIP(address=ip) for ip in ips],
+                gateway=(network_model.IP(address=gateway) if gateway
+                         else None),
+                routes=[network_model.Route(
+                    cidr=route_cidr, gateway=network_model.IP(address=via))
+                    for route_cidr, via in (routes if index == 0 else ())],
+                dns=[network_model.IP(address=server)
+                     for server in (dns if index == 0 else ())])
+                for index, (cidr, ips, gateway) in enumerate(subnets)]))

@@ -110,3 +110,59 @@ class PowerStateTest(testtools.TestCase):
                                   task_state=task_states.RESUMING)
         self.assertEqual(power_state.RUNNING,
                          spec.power_state_of('running', resuming))
+
+
+class InterfacesTest(testtools.TestCase):
+
+    def test_every_fixed_ip_route_and_dns_server_in_port_order(self):
+        first = fakes.vif(
+            port_id='a6f1d1c8-0000-4000-8000-000000000001',
+            subnets=(('10.20.0.0/24', ['10.20.0.5', '10.20.0.6'],
+                      '10.20.0.1'),
+                     ('fd00:20::/64', ['fd00:20::5'], 'fd00:20::1')),
+            routes=(('192.168.0.0/16', '10.20.0.254'),),
+            dns=('10.20.0.2',))
+        second = fakes.vif(mac='fa:16:3e:00:00:02', mtu=None,
+                           subnets=(('10.30.0.0/24', ['10.30.0.9'], None),))
+        one, two = spec.interfaces([first, second])
+        self.assertEqual(('eth0', 'eth1'), (one.name, two.name))
+        self.assertEqual('tapa6f1d1c8-00', one.host_name)
+        self.assertEqual('nsa6f1d1c8-0000', one.peer_name)
+        self.assertEqual((('10.20.0.5', 24), ('10.20.0.6', 24),
+                          ('fd00:20::5', 64)), one.addresses)
+        self.assertEqual((('default', '10.20.0.1'),
+                          ('192.168.0.0/16', '10.20.0.254'),
+                          ('default', 'fd00:20::1')), one.routes)
+        self.assertEqual(('10.20.0.2',), one.dns)
+        self.assertEqual((1450, 'fa:16:3e:00:00:01', 'brq-test', True),
+                         (one.mtu, one.mac, one.bridge, one.create_bridge))
+        # No gateway, no default route; no MTU, the kernel's default.
+        self.assertEqual((), two.routes)
+        self.assertIsNone(two.mtu)
+
+    def test_no_ports_no_interfaces(self):
+        self.assertEqual([], spec.interfaces(None))
+        self.assertEqual([], spec.interfaces([]))
+
+
+class NetnsContainerTest(testtools.TestCase):
+
+    def test_instance_joins_the_holder_which_carries_hostname_and_dns(self):
+        instance = fakes.instance(hostname='web1.example.org')
+        interfaces = spec.interfaces([fakes.vif(dns=('10.20.0.2',)),
+                                      fakes.vif(dns=('10.20.0.2', '9.9.9.9'))])
+        holder = spec.netns_container_spec(instance, 'netns:1', 'host-a',
+                                           interfaces)
+        workload = spec.container_spec(instance, 'glance/x:y', 'host-a', 2,
+                                       POLICY, netns_container=holder.name)
+        self.assertEqual('container:' + holder.name,
+                         workload.host_config['network_mode'])
+        self.assertIsNone(workload.hostname)
+        self.assertEqual(('web1', 'example.org'),
+                         (holder.hostname, holder.domainname))
+        self.assertEqual(['10.20.0.2', '9.9.9.9'], holder.host_config['dns'])
+        self.assertEqual('0', holder.host_config['sysctls'][
+            'net.ipv6.conf.all.disable_ipv6'])
+        # Not an instance: nova's listings must not see it.
+        self.assertNotIn(spec.LABEL_UUID, holder.labels)
+        self.assertNotIn(spec.LABEL_HOST, holder.labels)

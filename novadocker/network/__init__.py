@@ -1,0 +1,1 @@
+"""Neutron ports plugged into containers: veth pairs into namespaces."""

@@ -1,0 +1,139 @@
+"""Root-only netlink work, through pyroute2, run by the privsep daemon.
+
+Every entrypoint takes plain data (interfaces as dicts) because its
+arguments cross the privsep channel.
+"""
+
+import socket
+
+from oslo_concurrency import processutils
+from oslo_log import log as logging
+from pyroute2 import IPRoute
+from pyroute2 import NetlinkError
+from pyroute2 import NetNS
+
+from novadocker.network import privsep
+
+LOG = logging.getLogger(__name__)
+
+# The kernel's IFA_F_NODAD: Neutron already guarantees a fixed IP is
+# unique, and duplicate address detection would hold IPv6 addresses back
+# for seconds after boot.
+IFA_F_NODAD = 0x02
+ENODEV = 19
+EEXIST = 17
+
+
+def _index(ipr, name):
+    found = ipr.link_lookup(ifname=name)
+    return found[0] if found else None
+
+
+def _family(address):
+    return socket.AF_INET6 if ':' in address else socket.AF_INET
+
+
+@privsep.net_admin.entrypoint
+def plug_veth(pid, interface, bridge):
+    """Give the namespace of process ``pid`` the port ``interface``.
+
+    Makes the veth pair, moves its peer into the namespace with the port's
+    name, MAC, MTU, addresses and routes, and attaches the host end to
+    ``bridge`` (creating the bridge if ``interface['create_bridge']``).
+    Idempotent: an interface already present in the namespace is left
+    alone.
+    """
+    netns_path = '/proc/%d/ns/net' % pid
+    with NetNS(netns_path, flags=0) as ns:
+        if _index(ns, interface['name']) is not None:
+            return False
+    with IPRoute() as ipr:
+        stale = _index(ipr, interface['host_name'])
+        if stale is not None:
+            # Left by a namespace that is gone: its peer went with it.
+            ipr.link('del', index=stale)
+        ipr.link('add', ifname=interface['host_name'], kind='veth',
+                 peer={'ifname': interface['peer_name']})
+        try:
+            _attach_host_end(ipr, interface, bridge)
+            peer = _index(ipr, interface['peer_name'])
+            ipr.link('set', index=peer, net_ns_pid=pid)
+            _configure_peer(netns_path, interface)
+        except Exception:
+            ipr.link('del', ifname=interface['host_name'])
+            raise
+    return True
+
+
+def _attach_host_end(ipr, interface, bridge):
+    host = _index(ipr, interface['host_name'])
+    bridge_index = _index(ipr, bridge)
+    if bridge_index is None:
+        if not interface['create_bridge']:
+            raise ValueError('bridge %s does not exist' % bridge)
+        try:
+            ipr.link('add', ifname=bridge, kind='bridge')
+        except NetlinkError as e:
+            if e.code != EEXIST:  # another plug made it meanwhile
+                raise
+        bridge_index = _index(ipr, bridge)
+        ipr.link('set', index=bridge_index, state='up')
+    settings = {'master': bridge_index, 'state': 'up'}
+    if interface['mtu']:
+        settings['mtu'] = interface['mtu']
+    ipr.link('set', index=host, **settings)
+
+
+def _configure_peer(netns_path, interface):
+    with NetNS(netns_path, flags=0) as ns:
+        index = _index(ns, interface['peer_name'])
+        settings = {'ifname': interface['name'], 'address': interface['mac']}
+        if interface['mtu']:
+            settings['mtu'] = interface['mtu']
+        ns.link('set', index=index, **settings)
+        for address, prefix in interface['addresses']:
+            ns.addr('add', index=index, address=address, prefixlen=prefix,
+                    flags=IFA_F_NODAD if ':' in address else 0)
+        ns.link('set', index=index, state='up')
+        for destination, gateway in interface['routes']:
+            ns.route('add', dst=destination if destination != 'default'
+                     else ('::/0' if ':' in gateway else '0.0.0.0/0'),
+                     gateway=gateway, family=_family(gateway))
+
+
+@privsep.net_admin.entrypoint
+def delete_link(name):
+    """Delete a host interface (and with a veth, its peer); gone is fine."""
+    with IPRoute() as ipr:
+        try:
+            ipr.link('del', ifname=name)
+        except NetlinkError as e:
+            if e.code != ENODEV:
+                raise
+            return False
+    return True
+
+
+@privsep.net_admin.entrypoint
+def allow_bridged_traffic(bridge):
+    """Let traffic between the ports of ``bridge`` through Docker's policy.
+
+    dockerd makes bridged frames pass iptables (br_netfilter) and sets the
+    FORWARD policy to DROP; its DOCKER-USER chain is where it expects rules
+    of others. The rule matches only frames that enter and leave through
+    this bridge.
+    """
+    rule = ['DOCKER-USER', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']
+    for command in ('iptables', 'ip6tables'):
+        try:
+            processutils.execute(command, '-w', '-S', 'DOCKER-USER')
+        except processutils.ProcessExecutionError:
+            # dockerd manages no rules for this family: nothing drops the
+            # traffic.
+            continue
+        try:
+            processutils.execute(command, '-w', '-C', *rule)
+        except processutils.ProcessExecutionError:
+            processutils.execute(command, '-w', '-I', *rule)
+            LOG.info('%s: allowed traffic between ports of bridge %s',
+                     command, bridge)
