@@ -19,3 +19,8 @@ class ContainerNotFound(exception.NotFound):
 class VifTypeNotSupported(exception.InvalidInput):
     msg_fmt = _("Port %(port_id)s has VIF type %(vif_type)s, which the Docker "
                 "driver cannot plug; it plugs: %(supported)s.")
+
+
+class VifPlugFailed(exception.NovaException):
+    msg_fmt = _("Could not plug port %(port_id)s into bridge %(bridge)s: "
+                "%(reason)s")

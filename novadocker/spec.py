@@ -82,6 +82,9 @@ class Interface:
     # (destination CIDR, gateway); 'default' routes come from subnet
     # gateways.
     routes: tuple
+    # Of those routes: with several ports, the first port's default route
+    # wins and the others' stay as fallbacks.
+    metric: int
     dns: tuple
     bridge: str
     create_bridge: bool
@@ -132,6 +135,7 @@ def interfaces(network_info):
             name='eth%d' % index, mac=vif.get('address'),
             mtu=meta.get('mtu') or None,
             addresses=tuple(addresses), routes=tuple(routes),
+            metric=index * 100,
             dns=tuple(dns), bridge=network.get('bridge'),
             create_bridge=bool(meta.get('should_create_bridge'))))
     return result

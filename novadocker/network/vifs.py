@@ -29,8 +29,14 @@ def check_supported(interfaces):
 def plug(pid, interfaces, instance=None):
     """Plug ``interfaces`` into the namespace of process ``pid``."""
     for interface in interfaces:
-        if linux_net.plug_veth(pid, dataclasses.asdict(interface),
-                               interface.bridge):
+        try:
+            plugged = linux_net.plug_veth(
+                pid, dataclasses.asdict(interface), interface.bridge)
+        except Exception as e:
+            raise exception.VifPlugFailed(
+                port_id=interface.port_id, bridge=interface.bridge,
+                reason=e) from e
+        if plugged:
             LOG.info('Plugged port %(port)s as %(name)s (host side %(host)s '
                      'on bridge %(bridge)s)',
                      {'port': interface.port_id, 'name': interface.name,

@@ -113,10 +113,12 @@ class DriverTestCase(testtools.TestCase):
     def remove_containers(self):
         """Remove the containers of every host this test made a driver for."""
         for host in self.hosts:
-            for container in self.client.containers(
-                    all=True, filters={'label': spec.host_label_filter(host)}):
-                self.client.remove_container(container['Id'], force=True,
-                                             v=True)
+            for label in (spec.host_label_filter(host),
+                          spec.netns_host_label_filter(host)):
+                for container in self.client.containers(
+                        all=True, filters={'label': label}):
+                    self.client.remove_container(container['Id'], force=True,
+                                                 v=True)
 
     def glance_image(self, kind='server', **meta):
         """ImageMeta of a Glance image whose data the engine already has."""

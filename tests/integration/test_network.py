@@ -1,0 +1,142 @@
+"""Neutron ports plugged into containers, on real kernel networking.
+
+Each test gets a Linux bridge of its own; the privsep functions run in the
+test process (it is root). The servers' image has busybox's ip and ping;
+ping needs raw sockets, so NET_RAW stays in the containers here.
+"""
+
+from oslo_concurrency import processutils
+from oslo_utils import uuidutils
+from pyroute2 import IPRoute
+
+from novadocker import exception
+from novadocker.network import linux_net
+from novadocker.network import privsep
+from novadocker import spec
+from tests.integration import base
+from tests.unit import fakes
+
+
+class NetworkTest(base.DriverTestCase):
+
+    def setUp(self):
+        super().setUp()
+        privsep.net_admin.set_client_mode(False)
+        self.flags.config(cap_drop=['AUDIT_WRITE', 'MKNOD'], group='docker')
+        self.bridge = 'brt' + uuidutils.generate_uuid(dashed=False)[:8]
+        self.addCleanup(self._remove_bridge)
+
+    def _remove_bridge(self):
+        linux_net.delete_link(self.bridge)
+        for command in ('iptables', 'ip6tables'):
+            processutils.execute(
+                command, '-w', '-D', 'DOCKER-USER', '-i', self.bridge, '-o',
+                self.bridge, '-j', 'ACCEPT', check_exit_code=False)
+
+    def port(self, number, **kwargs):
+        kwargs.setdefault('bridge', self.bridge)
+        return fakes.vif(
+            mac='fa:16:3e:00:77:%02x' % number, mtu=1400, dns=('10.77.0.2',),
+            subnets=(('10.77.0.0/24', ['10.77.0.%d' % number], '10.77.0.1'),
+                     ('fd00:77::/64', ['fd00:77::%x' % number],
+                      'fd00:77::1')), **kwargs)
+
+    def boot(self, *ports, **instance_values):
+        instance = fakes.instance(**instance_values)
+        self.driver.spawn(self.context, instance, self.glance_image(), [],
+                          None, {}, network_info=list(ports))
+        return instance
+
+    def run_in(self, instance, *command):
+        name = spec.container_name(instance.uuid)
+        execution = self.client.exec_create(name, list(command))
+        output = self.client.exec_start(execution).decode()
+        return self.client.exec_inspect(execution)['ExitCode'], output
+
+    def assertReaches(self, instance, address):
+        ping = 'ping6' if ':' in address else 'ping'
+        code, output = self.run_in(instance, ping, '-c', '1', '-W', '3',
+                                   address)
+        self.assertEqual(0, code, output)
+
+    @staticmethod
+    def host_links():
+        with IPRoute() as ipr:
+            return {link.get_attr('IFLA_IFNAME') for link in ipr.get_links()}
+
+    def test_port_inside_matches_neutron_and_servers_talk(self):
+        port = self.port(11)
+        web = self.boot(port, hostname='web1.example.org')
+        db = self.boot(self.port(12))
+
+        _, addresses = self.run_in(web, 'ip', 'addr', 'show', 'eth0')
+        for expected in ('mtu 1400', 'fa:16:3e:00:77:0b',
+                         'inet 10.77.0.11/24', 'inet6 fd00:77::b/64'):
+            self.assertIn(expected, addresses)
+        _, routes = self.run_in(web, 'ip', 'route')
+        self.assertIn('default via 10.77.0.1 dev eth0', routes)
+        _, routes6 = self.run_in(web, 'ip', '-6', 'route')
+        self.assertIn('default via fd00:77::1 dev eth0', routes6)
+        _, resolv = self.run_in(web, 'cat', '/etc/resolv.conf')
+        self.assertIn('nameserver 10.77.0.2', resolv)
+        _, hostname = self.run_in(web, 'hostname')
+        self.assertEqual('web1', hostname.strip())
+
+        self.assertReaches(web, '10.77.0.12')
+        self.assertReaches(web, 'fd00:77::c')
+        self.assertReaches(db, '10.77.0.11')
+        self.assertIn(spec.interfaces([port])[0].host_name,
+                      self.host_links())
+
+    def test_interfaces_survive_reboots_and_power_cycles(self):
+        web = self.boot(self.port(21))
+        network_info = [self.port(22)]
+        db = self.boot(*network_info)
+        self.driver.reboot(None, db, network_info, 'SOFT')
+        self.assertReaches(web, '10.77.0.22')
+        self.driver.reboot(None, db, network_info, 'HARD')
+        self.assertReaches(web, 'fd00:77::16')
+        self.driver.power_off(db, timeout=0)
+        self.driver.power_on(None, db, network_info)
+        self.assertReaches(db, '10.77.0.21')
+
+    def test_lost_namespace_is_plugged_again_on_power_on(self):
+        # What an engine restart does: the holder dies with its namespace.
+        web = self.boot(self.port(31))
+        network_info = [self.port(32)]
+        db = self.boot(*network_info)
+        self.driver.power_off(db, timeout=0)
+        self.client.kill(spec.netns_container_name(db.uuid))
+        self.driver.power_on(None, db, network_info)
+        self.assertReaches(db, '10.77.0.31')
+        self.assertReaches(web, 'fd00:77::20')
+
+    def test_destroy_leaves_no_device_or_holder_behind(self):
+        network_info = [self.port(41), self.port(42)]
+        web = self.boot(*network_info)
+        host_names = {i.host_name for i in spec.interfaces(network_info)}
+        self.assertLessEqual(host_names, self.host_links())
+        self.driver.destroy(self.context, web, network_info)
+        self.assertEqual(set(), host_names & self.host_links())
+        self.assertEqual([], self.client.containers(all=True, filters={
+            'label': spec.netns_host_label_filter(self.host)}))
+
+    def test_unsupported_vif_type_fails_before_anything_exists(self):
+        port = self.port(51, vif_type='vhostuser')
+        error = self.assertRaises(exception.VifTypeNotSupported, self.boot,
+                                  port)
+        self.assertIn('vhostuser', error.format_message())
+        self.assertIn(port['id'], error.format_message())
+        self.assertEqual([], self.client.containers(all=True, filters={
+            'label': spec.netns_host_label_filter(self.host)}))
+
+    def test_failed_plug_leaves_nothing_behind(self):
+        # The network says its bridge exists; it does not.
+        port = self.port(61, bridge='brt-missing', should_create_bridge=False)
+        error = self.assertRaises(exception.VifPlugFailed, self.boot, port)
+        self.assertIn('brt-missing', error.format_message())
+        self.assertEqual([], self.driver.list_instance_uuids())
+        self.assertEqual([], self.client.containers(all=True, filters={
+            'label': spec.netns_host_label_filter(self.host)}))
+        self.assertNotIn(spec.interfaces([port])[0].host_name,
+                         self.host_links())
