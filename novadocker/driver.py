@@ -158,6 +158,10 @@ class DockerDriver(driver.ComputeDriver):
         vifs.check_supported(interfaces)
         image = self._images.ensure(context, image_meta)
         with self._operating_on(instance) as name:
+            # Before anything else: the cleanup below must never touch an
+            # instance that was already there.
+            if self._states.state(instance.uuid, fresh=True) is not None:
+                raise nova_exception.InstanceExists(name=name)
             netns = None
             try:
                 if interfaces:

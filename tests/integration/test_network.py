@@ -5,9 +5,14 @@ test process (it is root). The servers' image has busybox's ip and ping;
 ping needs raw sockets, so NET_RAW stays in the containers here.
 """
 
+import contextlib
+
 from oslo_concurrency import processutils
 from oslo_utils import uuidutils
 from pyroute2 import IPRoute
+
+from nova import exception as nova_exception
+from nova.virt import fake as fake_virt
 
 from novadocker import exception
 from novadocker.network import linux_net
@@ -15,6 +20,22 @@ from novadocker.network import privsep
 from novadocker import spec
 from tests.integration import base
 from tests.unit import fakes
+
+
+class SilentNeutron(fake_virt.FakeVirtAPI):
+    """nova's side of waiting for network-vif-plugged, when none comes."""
+
+    def __init__(self):
+        super().__init__()
+        self.awaited = []
+
+    @contextlib.contextmanager
+    def wait_for_instance_event(self, instance, event_names, timeout=300,
+                                error_callback=None):
+        self.awaited.extend(event_names)
+        yield
+        if event_names:
+            raise nova_exception.InstanceEventTimeout()
 
 
 class NetworkTest(base.DriverTestCase):
@@ -140,3 +161,23 @@ class NetworkTest(base.DriverTestCase):
             'label': spec.netns_host_label_filter(self.host)}))
         self.assertNotIn(spec.interfaces([port])[0].host_name,
                          self.host_links())
+
+    def test_port_neutron_never_reports_plugged_fails_spawn_cleanly(self):
+        self.flags.config(vif_plugging_timeout=5, vif_plugging_is_fatal=True)
+        self.driver.virtapi = SilentNeutron()
+        port = self.port(71, active=False)
+        self.assertRaises(nova_exception.VirtualInterfaceCreateException,
+                          self.boot, port, self.port(72))
+        self.assertEqual([('network-vif-plugged', port['id'])],
+                         self.driver.virtapi.awaited)
+        self.assertEqual([], self.driver.list_instance_uuids())
+        self.assertEqual([], self.client.containers(all=True, filters={
+            'label': spec.netns_host_label_filter(self.host)}))
+        self.assertNotIn(spec.interfaces([port])[0].host_name,
+                         self.host_links())
+
+    def test_not_fatal_timeout_boots_anyway(self):
+        self.flags.config(vif_plugging_timeout=5, vif_plugging_is_fatal=False)
+        self.driver.virtapi = SilentNeutron()
+        self.boot(self.port(81, active=False))
+        self.assertEqual(1, len(self.driver.list_instance_uuids()))
