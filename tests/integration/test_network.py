@@ -85,6 +85,14 @@ class NetworkTest(base.DriverTestCase):
         with IPRoute() as ipr:
             return {link.get_attr('IFLA_IFNAME') for link in ipr.get_links()}
 
+    def assertNothingLeft(self, *ports):
+        """No instance, namespace holder or host end of ``ports``."""
+        self.assertEqual([], self.driver.list_instance_uuids())
+        self.assertEqual([], self.client.containers(all=True, filters={
+            'label': spec.netns_host_label_filter(self.host)}))
+        self.assertEqual(set(), {i.host_name for i in spec.interfaces(ports)}
+                         & self.host_links())
+
     def test_port_inside_matches_neutron_and_servers_talk(self):
         port = self.port(11)
         web = self.boot(port, hostname='web1.example.org')
@@ -148,33 +156,25 @@ class NetworkTest(base.DriverTestCase):
                                   port)
         self.assertIn('vhostuser', error.format_message())
         self.assertIn(port['id'], error.format_message())
-        self.assertEqual([], self.client.containers(all=True, filters={
-            'label': spec.netns_host_label_filter(self.host)}))
+        self.assertNothingLeft(port)
 
     def test_failed_plug_leaves_nothing_behind(self):
         # The network says its bridge exists; it does not.
-        port = self.port(61, bridge='brt-missing', should_create_bridge=False)
-        error = self.assertRaises(exception.VifPlugFailed, self.boot, port)
+        ports = [self.port(61, bridge='brt-missing',
+                           should_create_bridge=False)]
+        error = self.assertRaises(exception.VifPlugFailed, self.boot, *ports)
         self.assertIn('brt-missing', error.format_message())
-        self.assertEqual([], self.driver.list_instance_uuids())
-        self.assertEqual([], self.client.containers(all=True, filters={
-            'label': spec.netns_host_label_filter(self.host)}))
-        self.assertNotIn(spec.interfaces([port])[0].host_name,
-                         self.host_links())
+        self.assertNothingLeft(*ports)
 
     def test_port_neutron_never_reports_plugged_fails_spawn_cleanly(self):
         self.flags.config(vif_plugging_timeout=5, vif_plugging_is_fatal=True)
         self.driver.virtapi = SilentNeutron()
-        port = self.port(71, active=False)
+        ports = [self.port(71, active=False), self.port(72)]
         self.assertRaises(nova_exception.VirtualInterfaceCreateException,
-                          self.boot, port, self.port(72))
-        self.assertEqual([('network-vif-plugged', port['id'])],
+                          self.boot, *ports)
+        self.assertEqual([('network-vif-plugged', ports[0]['id'])],
                          self.driver.virtapi.awaited)
-        self.assertEqual([], self.driver.list_instance_uuids())
-        self.assertEqual([], self.client.containers(all=True, filters={
-            'label': spec.netns_host_label_filter(self.host)}))
-        self.assertNotIn(spec.interfaces([port])[0].host_name,
-                         self.host_links())
+        self.assertNothingLeft(*ports)
 
     def test_not_fatal_timeout_boots_anyway(self):
         self.flags.config(vif_plugging_timeout=5, vif_plugging_is_fatal=False)
