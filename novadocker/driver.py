@@ -51,6 +51,7 @@ class DockerDriver(driver.ComputeDriver):
         # Glance holds Docker images as container_format=docker,
         # disk_format=raw.
         supports_image_type_raw=True,
+        supports_attach_interface=True,
     )
 
     def __init__(self, virtapi):
@@ -238,6 +239,27 @@ class DockerDriver(driver.ComputeDriver):
             vifs.check_supported(interfaces)
             with self._operating_on(instance, changes=False):
                 self._ensure_netns(instance, interfaces)
+
+    def attach_interface(self, context, instance, image_meta, vif):
+        vifs.check_supported(spec.interfaces([vif]))
+        with self._operating_on(instance, changes=False):
+            try:
+                holder = self._engine.inspect(
+                    spec.netns_container_name(instance.uuid))
+            except exception.ContainerNotFound as e:
+                raise exception.AttachNeedsPorts(
+                    instance_uuid=instance.uuid) from e
+            if not holder['State']['Running']:
+                # Stopped by an engine restart: power-on plugs every port
+                # of the instance's network_info, this one included.
+                LOG.info('Port %s will be plugged at the next power on',
+                         vif['id'], instance=instance)
+                return
+            vifs.attach(holder['State']['Pid'], vif, instance=instance)
+
+    def detach_interface(self, context, instance, vif):
+        with self._operating_on(instance, changes=False):
+            vifs.unplug(spec.interfaces([vif]), instance=instance)
 
     def unplug_vifs(self, instance, network_info):
         vifs.unplug(spec.interfaces(network_info), instance=instance)

@@ -24,3 +24,9 @@ class VifTypeNotSupported(exception.InvalidInput):
 class VifPlugFailed(exception.NovaException):
     msg_fmt = _("Could not plug port %(port_id)s into bridge %(bridge)s: "
                 "%(reason)s")
+
+
+class AttachNeedsPorts(exception.InterfaceAttachFailed):
+    msg_fmt = _("Server %(instance_uuid)s was booted without ports: the "
+                "Docker driver attaches interfaces only to servers booted "
+                "with at least one port.")

@@ -23,6 +23,8 @@ LABEL_NETNS_OF = LABEL_PREFIX + 'netns-of'
 LABEL_NETNS_HOST = LABEL_PREFIX + 'netns-host'
 # Linux caps interface names at 15 characters.
 IFNAMSIZ = 15
+# Routes of eth<N> get metric N times this: eth0's default route wins.
+ROUTE_METRIC_STEP = 100
 
 # The kernel scheduler's weight of one vCPU; Docker's default for a
 # container is the same 1024, so a 1-vCPU instance weighs like a plain
@@ -135,10 +137,20 @@ def interfaces(network_info):
             name='eth%d' % index, mac=vif.get('address'),
             mtu=meta.get('mtu') or None,
             addresses=tuple(addresses), routes=tuple(routes),
-            metric=index * 100,
+            metric=index * ROUTE_METRIC_STEP,
             dns=tuple(dns), bridge=network.get('bridge'),
             create_bridge=bool(meta.get('should_create_bridge'))))
     return result
+
+
+def attached_interface(vif, names_in_use):
+    """The interface for a port attached to a running server: the first
+    ``ethN`` the namespace does not have yet."""
+    index = 0
+    while 'eth%d' % index in names_in_use:
+        index += 1
+    return dataclasses.replace(interfaces([vif])[0], name='eth%d' % index,
+                               metric=index * ROUTE_METRIC_STEP)
 
 
 def netns_container_spec(instance, image, host, interfaces):

@@ -137,6 +137,13 @@ def _configure_peer(pid, interface):
 
 
 @privsep.net_admin.entrypoint
+def interface_names(pid):
+    """Names of the interfaces in the network namespace of ``pid``."""
+    with _netns(pid) as ns:
+        return [link.get_attr('IFLA_IFNAME') for link in ns.get_links()]
+
+
+@privsep.net_admin.entrypoint
 def delete_link(name):
     """Delete a host interface (and with a veth, its peer); gone is fine."""
     with IPRoute() as ipr:

@@ -11,6 +11,7 @@ from oslo_log import log as logging
 
 from novadocker import exception
 from novadocker.network import linux_net
+from novadocker import spec
 
 LOG = logging.getLogger(__name__)
 
@@ -52,3 +53,11 @@ def unplug(interfaces, instance=None):
             LOG.info('Unplugged port %(port)s (%(host)s)',
                      {'port': interface.port_id,
                       'host': interface.host_name}, instance=instance)
+
+
+def attach(pid, vif, instance=None):
+    """Plug a port into the running namespace of ``pid`` as the next ethN."""
+    interface = spec.attached_interface(vif, linux_net.interface_names(pid))
+    check_supported([interface])
+    plug(pid, [interface], instance=instance)
+    return interface

@@ -181,3 +181,30 @@ class NetworkTest(base.DriverTestCase):
         self.driver.virtapi = SilentNeutron()
         self.boot(self.port(81, active=False))
         self.assertEqual(1, len(self.driver.list_instance_uuids()))
+
+    def test_attach_then_detach_a_second_port(self):
+        web = self.boot(self.port(91))
+        db = self.boot(self.port(92))
+        extra = self.port(93)
+        self.driver.attach_interface(self.context, web, None, extra)
+        code, addresses = self.run_in(web, 'ip', 'addr', 'show', 'eth1')
+        self.assertEqual(0, code, addresses)
+        self.assertIn('fa:16:3e:00:77:5d', addresses)
+        self.assertIn('inet 10.77.0.93/24', addresses)
+        self.assertReaches(db, '10.77.0.93')
+
+        self.driver.detach_interface(self.context, web, extra)
+        code, _ = self.run_in(web, 'ip', 'addr', 'show', 'eth1')
+        self.assertNotEqual(0, code)
+        self.assertNotIn(spec.interfaces([extra])[0].host_name,
+                         self.host_links())
+        self.assertReaches(db, '10.77.0.91')
+
+    def test_attach_to_a_server_booted_without_ports_is_refused(self):
+        web = self.boot()
+        port = self.port(94)
+        self.assertRaises(exception.AttachNeedsPorts,
+                          self.driver.attach_interface, self.context, web,
+                          None, port)
+        self.assertNotIn(spec.interfaces([port])[0].host_name,
+                         self.host_links())

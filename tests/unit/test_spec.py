@@ -166,3 +166,11 @@ class NetnsContainerTest(testtools.TestCase):
         # Not an instance: nova's listings must not see it.
         self.assertNotIn(spec.LABEL_UUID, holder.labels)
         self.assertNotIn(spec.LABEL_HOST, holder.labels)
+
+
+class AttachedInterfaceTest(testtools.TestCase):
+
+    def test_takes_the_first_free_name_and_its_metric(self):
+        interface = spec.attached_interface(fakes.vif(),
+                                            ['lo', 'eth0', 'eth2'])
+        self.assertEqual(('eth1', 100), (interface.name, interface.metric))
