@@ -155,8 +155,8 @@ class DockerDriver(driver.ComputeDriver):
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
-        interfaces = spec.interfaces(network_info)
-        vifs.check_supported(interfaces)
+        network_info = network_info or []
+        vifs.check_supported(network_info)
         image = self._images.ensure(context, image_meta)
         with self._operating_on(instance) as name:
             # Before anything else: the cleanup below must never touch an
@@ -165,9 +165,8 @@ class DockerDriver(driver.ComputeDriver):
                 raise nova_exception.InstanceExists(name=name)
             netns = None
             try:
-                if interfaces:
-                    netns = self._plug_with_events(instance, network_info,
-                                                   interfaces)
+                if network_info:
+                    netns = self._plug_with_events(instance, network_info)
                 self._engine.create(spec.container_spec(
                     instance, image, self._host, self._host_cpus,
                     self._security_policy(), netns_container=netns))
@@ -177,12 +176,12 @@ class DockerDriver(driver.ComputeDriver):
                 with contextlib.suppress(Exception):
                     self._engine.remove(name)
                 with contextlib.suppress(Exception):
-                    self._remove_netns(instance, interfaces)
+                    self._remove_netns(instance, network_info)
                 raise
         LOG.info('Created container %(name)s from %(image)s',
                  {'name': name, 'image': image}, instance=instance)
 
-    def _plug_with_events(self, instance, network_info, interfaces):
+    def _plug_with_events(self, instance, network_info):
         """Plug the ports, waiting for Neutron's network-vif-plugged."""
         timeout = CONF.vif_plugging_timeout
         events = [('network-vif-plugged', vif['id'])
@@ -192,7 +191,7 @@ class DockerDriver(driver.ComputeDriver):
             with self.virtapi.wait_for_instance_event(
                     instance, events, timeout=timeout,
                     error_callback=self._neutron_failed_callback):
-                return self._ensure_netns(instance, interfaces)
+                return self._ensure_netns(instance, network_info)
         except nova_exception.InstanceEventTimeout:
             # nova already logged which events never came.
             if CONF.vif_plugging_is_fatal:
@@ -206,7 +205,7 @@ class DockerDriver(driver.ComputeDriver):
         if CONF.vif_plugging_is_fatal:
             raise nova_exception.VirtualInterfaceCreateException()
 
-    def _ensure_netns(self, instance, interfaces):
+    def _ensure_netns(self, instance, network_info):
         """Start the instance's namespace holder if needed; plug the ports.
 
         The holder outlives the instance's own container, so its interfaces
@@ -214,34 +213,35 @@ class DockerDriver(driver.ComputeDriver):
         empty namespace and the ports are plugged again.
         """
         name = spec.netns_container_name(instance.uuid)
+        again = False
         try:
             running = self._engine.inspect(name)['State']['Running']
+            again = not running
         except exception.ContainerNotFound:
             self._engine.create(spec.netns_container_spec(
                 instance, self._images.netns_image(CONF.docker.netns_busybox),
-                self._host, interfaces))
+                self._host, spec.interfaces(network_info)))
             running = False
         if not running:
             self._engine.start(name)
-        vifs.plug(self._engine.inspect(name)['State']['Pid'], interfaces,
-                  instance=instance)
+        vifs.plug(self._engine.inspect(name)['State']['Pid'], network_info,
+                  instance, again=again)
         return name
 
-    def _remove_netns(self, instance, interfaces):
+    def _remove_netns(self, instance, network_info):
         """Remove the namespace holder; the veth pairs go with it."""
         self._engine.remove(spec.netns_container_name(instance.uuid))
         # A host end can outlive a namespace that is already gone.
-        vifs.unplug(interfaces, instance=instance)
+        vifs.unplug(network_info, instance)
 
     def plug_vifs(self, instance, network_info):
-        interfaces = spec.interfaces(network_info)
-        if interfaces:
-            vifs.check_supported(interfaces)
+        if network_info:
+            vifs.check_supported(network_info)
             with self._operating_on(instance, changes=False):
-                self._ensure_netns(instance, interfaces)
+                self._ensure_netns(instance, network_info)
 
     def attach_interface(self, context, instance, image_meta, vif):
-        vifs.check_supported(spec.interfaces([vif]))
+        vifs.check_supported([vif])
         with self._operating_on(instance, changes=False):
             try:
                 holder = self._engine.inspect(
@@ -255,14 +255,14 @@ class DockerDriver(driver.ComputeDriver):
                 LOG.info('Port %s will be plugged at the next power on',
                          vif['id'], instance=instance)
                 return
-            vifs.attach(holder['State']['Pid'], vif, instance=instance)
+            vifs.attach(holder['State']['Pid'], vif, instance)
 
     def detach_interface(self, context, instance, vif):
         with self._operating_on(instance, changes=False):
-            vifs.unplug(spec.interfaces([vif]), instance=instance)
+            vifs.unplug([vif], instance)
 
     def unplug_vifs(self, instance, network_info):
-        vifs.unplug(spec.interfaces(network_info), instance=instance)
+        vifs.unplug(network_info, instance)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
@@ -281,7 +281,7 @@ class DockerDriver(driver.ComputeDriver):
         # The container's filesystem is the instance's disk.
         if destroy_disks and self._engine.remove(name):
             LOG.info('Removed container %s', name, instance=instance)
-        self._remove_netns(instance, spec.interfaces(network_info))
+        self._remove_netns(instance, network_info or [])
 
     def reboot(self, context, instance, network_info, reboot_type,
                block_device_info=None, bad_volumes_callback=None,
@@ -305,9 +305,8 @@ class DockerDriver(driver.ComputeDriver):
 
     def _start_networked(self, instance, name, network_info):
         # After an engine restart the namespace holder is down too.
-        interfaces = spec.interfaces(network_info)
-        if interfaces:
-            self._ensure_netns(instance, interfaces)
+        if network_info:
+            self._ensure_netns(instance, network_info)
         self._engine.start(name)
 
     def pause(self, instance):

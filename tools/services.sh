@@ -4,6 +4,9 @@
 # Uses an engine that already answers on /var/run/docker.sock; otherwise
 # installs Debian's docker.io (as root) and starts dockerd. The registry is
 # Debian's docker-registry, serving REGISTRY_DATA (default /var/lib/nova-docker/registry).
+# With WITH_OVS=1 (the tests) also Open vSwitch from Debian, its database
+# listening where os-vif looks by default (tcp:127.0.0.1:6640); this kernel
+# may have no OVS module, so bridges use the userspace datapath.
 # Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker),
 # with a pid file for each (dockerd.pid, registry.pid): whoever asked for it
 # can stop what was started, and only that.
@@ -21,6 +24,10 @@ command -v curl >/dev/null || need_packages+=(curl)
 command -v dockerd >/dev/null || need_packages+=(docker.io)
 command -v docker-registry >/dev/null || need_packages+=(docker-registry)
 [ -x /bin/busybox ] || need_packages+=(busybox-static)
+if [ "${WITH_OVS:-0}" = 1 ]; then
+    command -v ovs-vsctl >/dev/null || need_packages+=(openvswitch-switch)
+    command -v iptables >/dev/null || need_packages+=(iptables)
+fi
 if [ ${#need_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         say "missing ${need_packages[*]}; run as root to install them"
@@ -82,4 +89,18 @@ YAML
         >"$STATE_DIR/registry.log" 2>&1 < /dev/null &
     echo $! >"$STATE_DIR/registry.pid"
     wait_for registry registry_answers 30
+fi
+
+if [ "${WITH_OVS:-0}" = 1 ]; then
+    if ovs-vsctl --timeout=2 show >/dev/null 2>&1; then
+        say "using the running Open vSwitch"
+    else
+        say "starting Open vSwitch (log: $STATE_DIR/ovs.log)"
+        /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random \
+            >"$STATE_DIR/ovs.log" 2>&1 || true
+        ovs-vsctl --timeout=10 show >/dev/null
+    fi
+    if [ -z "$(ovs-vsctl get-manager)" ]; then
+        ovs-vsctl set-manager ptcp:6640:127.0.0.1
+    fi
 fi

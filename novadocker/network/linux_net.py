@@ -25,6 +25,7 @@ LOG = logging.getLogger(__name__)
 IFA_F_NODAD = 0x02
 ENODEV = 19
 EEXIST = 17
+PRESENT, CREATED = 'present', 'created'
 
 
 CLONE_NEWNET = 0x40000000
@@ -74,13 +75,14 @@ def plug_veth(pid, interface, bridge):
 
     Makes the veth pair, moves its peer into the namespace with the port's
     name, MAC, MTU, addresses and routes, and attaches the host end to
-    ``bridge`` (creating the bridge if ``interface['create_bridge']``).
+    ``bridge`` if one is given (creating the bridge if
+    ``interface['create_bridge']``).
     Idempotent: an interface already present in the namespace is left
-    alone.
+    alone. Returns PRESENT or CREATED.
     """
     with _netns(pid) as ns:
         if _index(ns, interface['name']) is not None:
-            return False
+            return PRESENT
     with IPRoute() as ipr:
         stale = _index(ipr, interface['host_name'])
         if stale is not None:
@@ -96,14 +98,24 @@ def plug_veth(pid, interface, bridge):
         except Exception:
             ipr.link('del', ifname=interface['host_name'])
             raise
-    return True
+    return CREATED
 
 
 def _attach_host_end(ipr, interface, bridge):
     host = _index(ipr, interface['host_name'])
+    settings = {'state': 'up'}
+    if interface['mtu']:
+        settings['mtu'] = interface['mtu']
+    if bridge is not None:
+        settings['master'] = _bridge_index(ipr, bridge,
+                                           interface['create_bridge'])
+    ipr.link('set', index=host, **settings)
+
+
+def _bridge_index(ipr, bridge, create):
     bridge_index = _index(ipr, bridge)
     if bridge_index is None:
-        if not interface['create_bridge']:
+        if not create:
             raise ValueError('bridge %s does not exist' % bridge)
         try:
             ipr.link('add', ifname=bridge, kind='bridge')
@@ -112,10 +124,7 @@ def _attach_host_end(ipr, interface, bridge):
                 raise
         bridge_index = _index(ipr, bridge)
         ipr.link('set', index=bridge_index, state='up')
-    settings = {'master': bridge_index, 'state': 'up'}
-    if interface['mtu']:
-        settings['mtu'] = interface['mtu']
-    ipr.link('set', index=host, **settings)
+    return bridge_index
 
 
 def _configure_peer(pid, interface):
@@ -158,24 +167,20 @@ def delete_link(name):
 
 @privsep.net_admin.entrypoint
 def allow_bridged_traffic(bridge):
-    """Let traffic between the ports of ``bridge`` through Docker's policy.
+    """Let traffic between the ports of ``bridge`` through the host.
 
     dockerd makes bridged frames pass iptables (br_netfilter) and sets the
-    FORWARD policy to DROP; its DOCKER-USER chain is where it expects rules
-    of others. The rule matches only frames that enter and leave through
-    this bridge.
+    FORWARD policy to DROP. The rule goes at the end of FORWARD, so it only
+    decides what nothing before it did: Neutron's security group chains,
+    which its agents put at the top, still filter first. It matches only
+    frames that enter and leave through ``bridge`` (an iptables interface
+    pattern: ``qbr+`` covers every per-port bridge of hybrid plug).
     """
-    rule = ['DOCKER-USER', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']
+    rule = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']
     for command in ('iptables', 'ip6tables'):
-        try:
-            processutils.execute(command, '-w', '-S', 'DOCKER-USER')
-        except processutils.ProcessExecutionError:
-            # dockerd manages no rules for this family: nothing drops the
-            # traffic.
-            continue
         try:
             processutils.execute(command, '-w', '-C', *rule)
         except processutils.ProcessExecutionError:
-            processutils.execute(command, '-w', '-I', *rule)
+            processutils.execute(command, '-w', '-A', *rule)
             LOG.info('%s: allowed traffic between ports of bridge %s',
                      command, bridge)

@@ -1,13 +1,25 @@
 """Plugging an instance's Neutron ports, by VIF type.
 
-``bridge`` ports get a veth pair whose host end joins the network's Linux
-bridge (os-vif no longer has a plugin for that); other types are refused
-before anything is created.
+Every port becomes a veth pair whose peer goes into the instance's network
+namespace (``linux_net``). The host end, by VIF type:
+
+- ``bridge``: joins the network's Linux bridge (os-vif no longer has a
+  plugin for that, so the driver does it);
+- ``ovs``: becomes a port of the integration bridge through os-vif's ovs
+  plugin, with the external-ids Neutron's agents look for; with hybrid plug
+  (the port asks for it) os-vif makes the per-port Linux bridge linked to
+  the integration bridge, and the host end joins that bridge.
+
+Other types are refused before anything is created.
 """
 
 import dataclasses
 
+import os_vif
+from os_vif import objects as osvif_objects
 from oslo_log import log as logging
+
+from nova.network import os_vif_util
 
 from novadocker import exception
 from novadocker.network import linux_net
@@ -15,49 +27,101 @@ from novadocker import spec
 
 LOG = logging.getLogger(__name__)
 
-SUPPORTED_VIF_TYPES = ('bridge',)
+SUPPORTED_VIF_TYPES = ('bridge', 'ovs')
+# os-vif names the per-port bridges of hybrid plug qbr<port id prefix>.
+HYBRID_BRIDGES = 'qbr+'
 
 
-def check_supported(interfaces):
+def check_supported(network_info):
     """Refuse, up front, a port of a VIF type the driver cannot plug."""
-    for interface in interfaces:
+    for interface in spec.interfaces(network_info):
         if interface.vif_type not in SUPPORTED_VIF_TYPES:
             raise exception.VifTypeNotSupported(
                 port_id=interface.port_id, vif_type=interface.vif_type,
                 supported=', '.join(SUPPORTED_VIF_TYPES))
 
 
-def plug(pid, interfaces, instance=None):
-    """Plug ``interfaces`` into the namespace of process ``pid``."""
-    for interface in interfaces:
+def _osvif(vif):
+    """os-vif's view of an ovs port, set to create its OVS port itself:
+    there is no libvirt here to do it."""
+    converted = os_vif_util.nova_to_osvif_vif(vif)
+    if isinstance(converted, osvif_objects.vif.VIFOpenVSwitch):
+        converted.port_profile.create_port = True
+    return converted
+
+
+def plug(pid, network_info, instance, interfaces=None, again=False):
+    """Plug the ports of ``network_info`` into the namespace of ``pid``.
+
+    ``interfaces`` overrides the interfaces derived from ``network_info``
+    (an attached port takes the next free name). ``again``: the ports were
+    plugged into a namespace that is gone; what is left of them on the
+    host goes first (Open vSwitch would keep its port on the dead device).
+    """
+    interfaces = interfaces or spec.interfaces(network_info)
+    if again:
+        unplug(network_info, instance)
+    for vif, interface in zip(network_info, interfaces):
         try:
-            plugged = linux_net.plug_veth(
-                pid, dataclasses.asdict(interface), interface.bridge)
+            _plug_one(pid, vif, interface, instance)
+        except exception.VifPlugFailed:
+            raise
         except Exception as e:
             raise exception.VifPlugFailed(
-                port_id=interface.port_id, bridge=interface.bridge,
-                reason=e) from e
-        if plugged:
-            LOG.info('Plugged port %(port)s as %(name)s (host side %(host)s '
-                     'on bridge %(bridge)s)',
-                     {'port': interface.port_id, 'name': interface.name,
-                      'host': interface.host_name,
-                      'bridge': interface.bridge}, instance=instance)
-        linux_net.allow_bridged_traffic(interface.bridge)
+                port_id=interface.port_id,
+                bridge=interface.bridge, reason=e) from e
 
 
-def unplug(interfaces, instance=None):
-    """Remove the host ends (and so the veth pairs) of ``interfaces``."""
-    for interface in interfaces:
+def _plug_one(pid, vif, interface, instance):
+    bridge = allowed = None
+    osvif = None
+    if interface.vif_type == 'bridge':
+        bridge = allowed = interface.bridge
+    else:
+        osvif = _osvif(vif)
+        if isinstance(osvif, osvif_objects.vif.VIFBridge):
+            # Hybrid plug: os-vif makes the per-port bridge first.
+            os_vif.plug(osvif, os_vif_util.nova_to_osvif_instance(instance))
+            bridge, osvif = osvif.bridge_name, None
+            # One rule for all per-port bridges, not one left per port.
+            allowed = HYBRID_BRIDGES
+            interface = dataclasses.replace(interface, create_bridge=False)
+    plugged = linux_net.plug_veth(pid, dataclasses.asdict(interface),
+                                  bridge)
+    if osvif is not None and plugged != linux_net.PRESENT:
+        # The host end exists now: os-vif makes it an OVS port.
+        os_vif.plug(osvif, os_vif_util.nova_to_osvif_instance(instance))
+    if allowed is not None:
+        linux_net.allow_bridged_traffic(allowed)
+    if plugged != linux_net.PRESENT:
+        LOG.info('Plugged port %(port)s as %(name)s (host side %(host)s, '
+                 'VIF type %(type)s)',
+                 {'port': interface.port_id, 'name': interface.name,
+                  'host': interface.host_name, 'type': interface.vif_type},
+                 instance=instance)
+
+
+def unplug(network_info, instance):
+    """Remove the ports of ``network_info`` from the host: OVS ports and
+    per-port bridges through os-vif, then the veth pairs."""
+    for vif, interface in zip(network_info, spec.interfaces(network_info)):
+        if interface.vif_type == 'ovs':
+            try:
+                os_vif.unplug(_osvif(vif),
+                              os_vif_util.nova_to_osvif_instance(instance))
+            except Exception as e:
+                # Go on: the veth pair must go in any case.
+                LOG.warning('os-vif could not unplug port %(port)s: '
+                            '%(error)s', {'port': interface.port_id,
+                                          'error': e}, instance=instance)
         if linux_net.delete_link(interface.host_name):
             LOG.info('Unplugged port %(port)s (%(host)s)',
                      {'port': interface.port_id,
                       'host': interface.host_name}, instance=instance)
 
 
-def attach(pid, vif, instance=None):
+def attach(pid, vif, instance):
     """Plug a port into the running namespace of ``pid`` as the next ethN."""
     interface = spec.attached_interface(vif, linux_net.interface_names(pid))
-    check_supported([interface])
-    plug(pid, [interface], instance=instance)
+    plug(pid, [vif], instance, interfaces=[interface])
     return interface

@@ -83,16 +83,6 @@ class SpawnTest(base.DriverTestCase):
                           [], None, {}, network_info=[])
         self.assertEqual([], self.driver.list_instance_uuids())
 
-    def test_neutron_ports_are_refused_cleanly(self):
-        vif = {'id': 'port-1', 'type': 'ovs'}
-        error = self.assertRaises(
-            exception.VifTypeNotSupported, self.driver.spawn, self.context,
-            fakes.instance(), self.glance_image(), [], None, {},
-            network_info=[vif])
-        self.assertIn('port-1', error.format_message())
-        self.assertIn('ovs', error.format_message())
-        self.assertEqual([], self.driver.list_instance_uuids())
-
     def test_second_spawn_of_same_instance_keeps_the_first(self):
         instance = self.spawn()
         started = self.inspect(instance)['State']['StartedAt']

@@ -1,15 +1,19 @@
 """Neutron ports plugged into containers, on real kernel networking.
 
-Each test gets a Linux bridge of its own; the privsep functions run in the
-test process (it is root). The servers' image has busybox's ip and ping;
-ping needs raw sockets, so NET_RAW stays in the containers here.
+Each test gets a Linux bridge (or an Open vSwitch bridge with the userspace
+datapath: this kernel has no OVS module) of its own; the privsep functions,
+ours and os-vif's, run in the test process (it is root). The servers' image
+has busybox's ip and ping; ping needs raw sockets, so NET_RAW stays in the
+containers here.
 """
 
 import contextlib
 
 from oslo_concurrency import processutils
 from oslo_utils import uuidutils
+import os_vif
 from pyroute2 import IPRoute
+from vif_plug_ovs import privsep as ovs_privsep
 
 from nova import exception as nova_exception
 from nova.virt import fake as fake_virt
@@ -51,7 +55,7 @@ class NetworkTest(base.DriverTestCase):
         linux_net.delete_link(self.bridge)
         for command in ('iptables', 'ip6tables'):
             processutils.execute(
-                command, '-w', '-D', 'DOCKER-USER', '-i', self.bridge, '-o',
+                command, '-w', '-D', 'FORWARD', '-i', self.bridge, '-o',
                 self.bridge, '-j', 'ACCEPT', check_exit_code=False)
 
     def port(self, number, **kwargs):
@@ -66,6 +70,10 @@ class NetworkTest(base.DriverTestCase):
         instance = fakes.instance(**instance_values)
         self.driver.spawn(self.context, instance, self.glance_image(), [],
                           None, {}, network_info=list(ports))
+        # What nova does on delete: removing the containers alone would
+        # leave os-vif's devices of hybrid plug behind.
+        self.addCleanup(self.driver.destroy, self.context, instance,
+                        list(ports))
         return instance
 
     def run_in(self, instance, *command):
@@ -208,3 +216,65 @@ class NetworkTest(base.DriverTestCase):
                           None, port)
         self.assertNotIn(spec.interfaces([port])[0].host_name,
                          self.host_links())
+
+
+class OvsNetworkTest(NetworkTest):
+    """The same, with ports of VIF type ovs on an OVS integration bridge."""
+
+    hybrid = False
+
+    def setUp(self):
+        super().setUp()
+        # os-vif reaches ovsdb-server at its default, tcp:127.0.0.1:6640,
+        # where tools/services.sh makes it listen.
+        os_vif.initialize()
+        ovs_privsep.vif_plug.set_client_mode(False)
+        self.ovs_bridge = 'brv' + uuidutils.generate_uuid(dashed=False)[:8]
+        processutils.execute('ovs-vsctl', 'add-br', self.ovs_bridge, '--',
+                             'set', 'bridge', self.ovs_bridge,
+                             'datapath_type=netdev')
+        self.addCleanup(processutils.execute, 'ovs-vsctl', '--if-exists',
+                        'del-br', self.ovs_bridge)
+
+    def port(self, number, **kwargs):
+        kwargs.setdefault('vif_type', 'ovs')
+        kwargs.setdefault('bridge', self.ovs_bridge)
+        kwargs.setdefault('details', {'datapath_type': 'netdev',
+                                      'port_filter': self.hybrid,
+                                      'ovs_hybrid_plug': self.hybrid})
+        return super().port(number, **kwargs)
+
+    @staticmethod
+    def ovs(*args):
+        return processutils.execute('ovs-vsctl', *args)[0].strip()
+
+    def test_ovs_port_carries_what_neutron_looks_for(self):
+        port = self.port(101)
+        self.boot(port)
+        ports = self.ovs('list-ports', self.ovs_bridge).split()
+        self.assertEqual(1, len(ports))
+        external_ids = self.ovs('get', 'Interface', ports[0], 'external_ids')
+        self.assertIn('iface-id=%s' % port['id'],
+                      external_ids.replace('"', ''))
+        self.assertIn('attached-mac=fa:16:3e:00:77:65',
+                      external_ids.replace('"', ''))
+
+    def test_failed_plug_leaves_nothing_behind(self):
+        self.skipTest('os-vif creates whatever bridge an ovs port names')
+
+
+class OvsHybridNetworkTest(OvsNetworkTest):
+    """ovs ports with hybrid plug: a Linux bridge per port, linked to OVS."""
+
+    hybrid = True
+
+    def test_ovs_port_carries_what_neutron_looks_for(self):
+        port = self.port(111)
+        web = self.boot(port)
+        qbr = 'qbr' + port['id'][:11]
+        self.assertIn(qbr, self.host_links())
+        ports = self.ovs('list-ports', self.ovs_bridge).split()
+        self.assertEqual(['qvo' + port['id'][:11]], ports)
+        self.driver.destroy(self.context, web, [port])
+        self.assertNotIn(qbr, self.host_links())
+        self.assertEqual('', self.ovs('list-ports', self.ovs_bridge))

@@ -34,12 +34,13 @@ def image_meta(image_id=None, container_format='docker', **kwargs):
 def vif(port_id=None, bridge='brq-test', mac='fa:16:3e:00:00:01',
         subnets=(('10.20.0.0/24', ['10.20.0.5'], '10.20.0.1'),), mtu=1450,
         vif_type='bridge', should_create_bridge=True, active=True,
-        routes=(), dns=()):
+        routes=(), dns=(), details=None):
     """A port as nova's network_info has it: subnets are (cidr, fixed IPs,
     gateway or None); ``routes`` and ``dns`` go with the first subnet."""
     port_id = port_id or uuidutils.generate_uuid()
     return network_model.VIF(
         id=port_id, address=mac, type=vif_type, active=active,
+        details=details or {},
         devname=('tap' + port_id)[:network_model.NIC_NAME_LEN],
         network=network_model.Network(
             id=uuidutils.generate_uuid(), bridge=bridge,
