@@ -84,7 +84,8 @@ class ResourcesTest(base.DriverTestCase):
     def test_capabilities_claim_only_what_is_supported(self):
         capabilities = self.driver.capabilities
         claimed = sorted(k for k, v in capabilities.items() if v)
-        self.assertEqual(['has_imagecache', 'supports_image_type_raw'],
+        self.assertEqual(['has_imagecache', 'supports_attach_interface',
+                          'supports_image_type_raw'],
                          claimed)
 
 
