@@ -12,6 +12,7 @@ stopped. nova tells the two states apart by its own record.
 
 import contextlib
 
+import os_vif
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -72,6 +73,10 @@ class DockerDriver(driver.ComputeDriver):
 
     def init_host(self, host):
         """Connect to the engine; refuse to start without one."""
+        # nova-compute's own start does this too; doing it here as well
+        # keeps the driver whole wherever it is loaded (once is enough for
+        # os-vif, which ignores a second call).
+        os_vif.initialize()
         self._host = host
         self._states = powerstate.PowerStateCache(self._engine, host)
         self._engine_version = self._engine.connect()['Version']

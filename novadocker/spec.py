@@ -116,9 +116,13 @@ def interfaces(network_info):
         meta = network.get('meta') or {}
         addresses, routes, dns = [], [], []
         for subnet in network.get('subnets') or ():
+            ips = subnet.get('ips') or ()
+            if not ips:
+                # The network's other subnets (say its IPv6 one): without
+                # an address there, their gateway is unreachable.
+                continue
             prefix = int(subnet['cidr'].split('/')[1])
-            addresses.extend((ip['address'], prefix)
-                             for ip in subnet.get('ips') or ())
+            addresses.extend((ip['address'], prefix) for ip in ips)
             gateway = (subnet.get('gateway') or {}).get('address')
             if gateway:
                 routes.append(('default', gateway))

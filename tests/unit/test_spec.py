@@ -140,6 +140,13 @@ class InterfacesTest(testtools.TestCase):
         self.assertEqual((), two.routes)
         self.assertIsNone(two.mtu)
 
+    def test_subnets_the_port_has_no_address_in_are_ignored(self):
+        interface, = spec.interfaces([fakes.vif(
+            subnets=(('10.20.0.0/24', ['10.20.0.5'], '10.20.0.1'),
+                     ('fd00:20::/64', [], 'fd00:20::1')))])
+        self.assertEqual((('10.20.0.5', 24),), interface.addresses)
+        self.assertEqual((('default', '10.20.0.1'),), interface.routes)
+
     def test_no_ports_no_interfaces(self):
         self.assertEqual([], spec.interfaces(None))
         self.assertEqual([], spec.interfaces([]))

@@ -1,0 +1,62 @@
+"""Servers with Neutron ports, through nova's API and network code.
+
+nova's NeutronFixture stands in for Neutron's API; its ports are of VIF type
+ovs. The driver plugs them for real, through os-vif, into an Open vSwitch
+bridge of this test's own (userspace datapath: this kernel has no OVS
+module), and the two servers ping each other.
+"""
+
+import copy
+
+from oslo_concurrency import processutils
+from oslo_utils import uuidutils
+from vif_plug_ovs import privsep as ovs_privsep
+
+from novadocker.network import privsep
+from tests.functional import base
+
+
+class PortsTest(base.DockerTestCase):
+
+    def setUp(self):
+        super().setUp()
+        privsep.net_admin.set_client_mode(False)
+        ovs_privsep.vif_plug.set_client_mode(False)
+        # ping needs raw sockets.
+        self.flags(cap_drop=['AUDIT_WRITE', 'MKNOD'], group='docker')
+        bridge = 'brf' + uuidutils.generate_uuid(dashed=False)[:8]
+        self.flags(ovs_bridge=bridge, group='neutron')
+        self.addCleanup(processutils.execute, 'ovs-vsctl', '--if-exists',
+                        'del-br', bridge)
+        # The fixture knows port_1 only; both get the binding details
+        # ML2/OVS gives a userspace-datapath host.
+        for port in (self.neutron.port_1, self.neutron.port_2):
+            self.neutron._ports[port['id']] = dict(
+                copy.deepcopy(port), **{'binding:vif_details': {
+                    'datapath_type': 'netdev', 'port_filter': True,
+                    'ovs_hybrid_plug': False}})
+
+    def run_in(self, server, *command):
+        execution = self.docker.exec_create(
+            self.container(server)['Id'], list(command))
+        output = self.docker.exec_start(execution).decode()
+        return self.docker.exec_inspect(execution)['ExitCode'], output
+
+    def test_servers_on_one_network_reach_each_other(self):
+        web = self._create_server(
+            image_uuid=self.image['id'],
+            networks=[{'port': self.neutron.port_1['id']}])
+        db = self._create_server(
+            image_uuid=self.image['id'],
+            networks=[{'port': self.neutron.port_2['id']}])
+        code, addresses = self.run_in(web, 'ip', 'addr', 'show', 'eth0')
+        self.assertEqual(0, code, addresses)
+        self.assertIn(self.neutron.port_1['mac_address'], addresses)
+        self.assertIn('inet 192.168.1.3/24', addresses)
+        code, output = self.run_in(db, 'ping', '-c', '1', '-W', '3',
+                                   '192.168.1.3')
+        self.assertEqual(0, code, output)
+
+        self._delete_server(web)
+        devices = processutils.execute('ip', '-o', 'link')[0]
+        self.assertNotIn('tap' + self.neutron.port_1['id'][:11], devices)
