@@ -106,12 +106,7 @@ class NetworkTest(base.DriverTestCase):
         web = self.boot(port, hostname='web1.example.org')
         db = self.boot(self.port(12))
 
-        _, addresses = self.run_in(web, 'ip', 'addr', 'show', 'eth0')
-        for expected in ('mtu 1400', 'fa:16:3e:00:77:0b',
-                         'inet 10.77.0.11/24', 'inet6 fd00:77::b/64'):
-            self.assertIn(expected, addresses)
-        _, routes = self.run_in(web, 'ip', 'route')
-        self.assertIn('default via 10.77.0.1 dev eth0', routes)
+        self.assertPortInside(web, 11)
         _, routes6 = self.run_in(web, 'ip', '-6', 'route')
         self.assertIn('default via fd00:77::1 dev eth0', routes6)
         _, resolv = self.run_in(web, 'cat', '/etc/resolv.conf')
@@ -130,12 +125,25 @@ class NetworkTest(base.DriverTestCase):
         network_info = [self.port(22)]
         db = self.boot(*network_info)
         self.driver.reboot(None, db, network_info, 'SOFT')
+        self.assertPortInside(db, 22)
         self.assertReaches(web, '10.77.0.22')
         self.driver.reboot(None, db, network_info, 'HARD')
+        self.assertPortInside(db, 22)
         self.assertReaches(web, 'fd00:77::16')
         self.driver.power_off(db, timeout=0)
         self.driver.power_on(None, db, network_info)
+        self.assertPortInside(db, 22)
         self.assertReaches(db, '10.77.0.21')
+
+    def assertPortInside(self, instance, number):
+        """eth0 of ``instance`` is port ``number`` of self.port()."""
+        _, addresses = self.run_in(instance, 'ip', 'addr', 'show', 'eth0')
+        for expected in ('mtu 1400', 'fa:16:3e:00:77:%02x' % number,
+                         'inet 10.77.0.%d/24' % number,
+                         'inet6 fd00:77::%x/64' % number):
+            self.assertIn(expected, addresses)
+        _, routes = self.run_in(instance, 'ip', 'route')
+        self.assertIn('default via 10.77.0.1 dev eth0', routes)
 
     def test_engine_restart_then_host_boot_resume_plugs_again(self):
         # An engine restart stops every container, the holders included;
