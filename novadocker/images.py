@@ -24,6 +24,7 @@ import threading
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
 from oslo_utils import units
+from oslo_utils import uuidutils
 
 from nova import exception
 from nova.i18n import _
@@ -245,15 +246,24 @@ class ImageHandler:
                   '[docker] netns_busybox: %s') % e) from e
         reference = '%s:%s' % (NETNS_REPOSITORY, tag)
         with lockutils.lock('nova-docker-netns-image'):
+            if self._engine.image_exists(reference):
+                return reference
+            # Under a name of its own first: another nova-compute sharing
+            # the engine may be importing too, and every import is a new
+            # image. The loser's copy goes with its private name.
+            private = '%s-%s' % (tag, uuidutils.generate_uuid()[:8])
+            # PID 1 of a container without a SIGTERM handler ignores
+            # SIGTERM: the holder is only ever killed.
+            self._engine.import_rootfs(
+                rootfs.busybox_rootfs(busybox, ['sleep']),
+                NETNS_REPOSITORY, private,
+                ['CMD ["/bin/sleep", "2147483647"]'])
+            private = '%s:%s' % (NETNS_REPOSITORY, private)
             if not self._engine.image_exists(reference):
-                # PID 1 of a container without a SIGTERM handler ignores
-                # SIGTERM: the holder is only ever killed.
-                self._engine.import_rootfs(
-                    rootfs.busybox_rootfs(busybox, ['sleep']),
-                    NETNS_REPOSITORY, tag,
-                    ['CMD ["/bin/sleep", "2147483647"]'])
+                self._engine.tag(private, reference)
                 LOG.info('Imported %s for network namespace holders',
                          reference)
+            self._engine.remove_image(private)
         return reference
 
     def _ensure(self, context, image_meta):

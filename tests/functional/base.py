@@ -7,6 +7,7 @@ nova's GlanceFixture keeps no image data, so a real glance-api
 (tests/glance.py) takes its place.
 """
 
+import contextlib
 import os
 import sys
 
@@ -85,8 +86,10 @@ class DockerTestCase(integrated_helpers._IntegratedTestBase):
         # Containers first: an image a container still uses outlives its
         # tags as a nameless image.
         self._remove_leftovers()
-        for tag in integration.glance_references(self.docker, image_id):
-            self.docker.remove_image(tag, force=True)
+        for name in integration.glance_references(self.docker, image_id,
+                                                  digests=True):
+            with contextlib.suppress(docker.errors.NotFound):
+                self.docker.remove_image(name, force=True)
 
     def _remove_leftovers(self):
         for container in self.containers():

@@ -52,11 +52,14 @@ def docker_client():
     return docker.APIClient(base_url=CONF.docker.host_url, version='auto')
 
 
-def glance_references(client, image_id):
-    """Engine names the driver gave a Glance image, on any registry."""
-    return sorted(tag for image in client.images()
-                  for tag in image['RepoTags'] or ()
-                  if '/glance/%s:' % image_id in tag)
+def glance_references(client, image_id, digests=False):
+    """Engine names the driver gave a Glance image, on any registry; with
+    ``digests``, the registry digests pushing it left too."""
+    return sorted(name for image in client.images()
+                  for name in (image['RepoTags'] or []) +
+                  (image['RepoDigests'] or [] if digests else [])
+                  if '/glance/%s:' % image_id in name or
+                  '/glance/%s@' % image_id in name)
 
 
 def test_image(kind='server'):
