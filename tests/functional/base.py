@@ -92,14 +92,18 @@ class DockerTestCase(integrated_helpers._IntegratedTestBase):
                 self.docker.remove_image(name, force=True)
 
     def _remove_leftovers(self):
-        for container in self.containers():
+        for container in self.containers(holders=True):
             self.docker.remove_container(container['Id'], force=True, v=True)
 
-    def containers(self, host=None):
-        """This test's containers, in any state."""
+    def containers(self, host=None, holders=False):
+        """This test's containers, in any state; with ``holders``, their
+        network namespace holders too."""
+        labels = [spec.host_label_filter] + (
+            [spec.netns_host_label_filter] if holders else [])
         return [c for h in ([host] if host else self.hosts)
+                for label in labels
                 for c in self.docker.containers(
-                    all=True, filters={'label': spec.host_label_filter(h)})]
+                    all=True, filters={'label': label(h)})]
 
     def container(self, server):
         return self.docker.inspect_container(

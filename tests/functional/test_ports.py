@@ -57,6 +57,9 @@ class PortsTest(base.DockerTestCase):
                                    '192.168.1.3')
         self.assertEqual(0, code, output)
 
-        self._delete_server(web)
-        devices = processutils.execute('ip', '-o', 'link')[0]
-        self.assertNotIn('tap' + self.neutron.port_1['id'][:11], devices)
+        for server, port in ((web, self.neutron.port_1),
+                             (db, self.neutron.port_2)):
+            self._delete_server(server)
+            devices = processutils.execute('ip', '-o', 'link')[0]
+            self.assertNotIn('tap' + port['id'][:11], devices)
+        self.assertEqual([], self.containers(holders=True))
