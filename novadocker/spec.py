@@ -90,6 +90,9 @@ class Interface:
     dns: tuple
     bridge: str
     create_bridge: bool
+    # Open vSwitch's userspace datapath cannot fill in checksums a veth
+    # offloads to it: the container end computes its own.
+    software_checksums: bool
 
 
 def container_name(instance_uuid):
@@ -143,7 +146,9 @@ def interfaces(network_info):
             addresses=tuple(addresses), routes=tuple(routes),
             metric=index * ROUTE_METRIC_STEP,
             dns=tuple(dns), bridge=network.get('bridge'),
-            create_bridge=bool(meta.get('should_create_bridge'))))
+            create_bridge=bool(meta.get('should_create_bridge')),
+            software_checksums=(vif.get('details') or {}).get(
+                'datapath_type') == 'netdev'))
     return result
 
 

@@ -6,8 +6,10 @@ arguments cross the privsep channel.
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import socket
+import struct
 
 from oslo_concurrency import processutils
 from oslo_log import log as logging
@@ -29,6 +31,8 @@ PRESENT, CREATED = 'present', 'created'
 
 
 CLONE_NEWNET = 0x40000000
+SIOCETHTOOL = 0x8946
+ETHTOOL_STXCSUM = 0x17
 _libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 
 
@@ -39,25 +43,46 @@ def _setns(namespace, what):
                       % (what, os.strerror(error)))
 
 
-def _netns(pid):
-    """An IPRoute working in the network namespace of process ``pid``.
+def _socket_in(pid, family, kind, proto=0):
+    """A socket in the network namespace of process ``pid``.
 
-    A netlink socket keeps the namespace it was made in. So this thread
-    enters the namespace just long enough to make one and comes straight
-    back: nothing can run in between, not even another green thread, and
-    the rest of the process (its iptables calls included) stays where it
-    was. pyroute2's own NetNS forks a child for this instead, which is slow
-    and unreliable in a busy threaded process.
+    A socket keeps the namespace it was made in. So this thread enters the
+    namespace just long enough to make one and comes straight back:
+    nothing can run in between, not even another green thread, and the
+    rest of the process (its iptables calls included) stays where it was.
+    pyroute2's own NetNS forks a child for this instead, which is slow and
+    unreliable in a busy threaded process.
     """
     with open('/proc/thread-self/ns/net') as own, \
             open('/proc/%d/ns/net' % pid) as target:
         _setns(target, 'pid %d' % pid)
         try:
-            made = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM,
-                                 NETLINK_ROUTE)
+            return socket.socket(family, kind, proto)
         finally:
             _setns(own, 'this thread')
-    return IPRoute(fileno=made.detach())
+
+
+def _netns(pid):
+    """An IPRoute working in the network namespace of process ``pid``."""
+    made = _socket_in(pid, socket.AF_NETLINK, socket.SOCK_DGRAM,
+                      NETLINK_ROUTE)
+    # Under eventlet, a green socket dropped right after detach() reports
+    # -1: keep it referenced until IPRoute owns the descriptor.
+    fileno = made.detach()
+    return IPRoute(fileno=fileno)
+
+
+def _tx_checksum_off(pid, name):
+    """Make interface ``name`` in ``pid``'s namespace checksum in software.
+
+    Open vSwitch's userspace datapath reads frames off the veth before any
+    checksum offloaded to it is filled in: TCP would never connect.
+    """
+    value = ctypes.create_string_buffer(struct.pack('II', ETHTOOL_STXCSUM,
+                                                    0))
+    request = struct.pack('16sP', name.encode(), ctypes.addressof(value))
+    with _socket_in(pid, socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        fcntl.ioctl(sock.fileno(), SIOCETHTOOL, request)
 
 
 def _index(ipr, name):
@@ -138,6 +163,8 @@ def _configure_peer(pid, interface):
             ns.addr('add', index=index, address=address, prefixlen=prefix,
                     flags=IFA_F_NODAD if ':' in address else 0)
         ns.link('set', index=index, state='up')
+        if interface['software_checksums']:
+            _tx_checksum_off(pid, interface['name'])
         for destination, gateway in interface['routes']:
             ns.route('add', dst=destination if destination != 'default'
                      else ('::/0' if ':' in gateway else '0.0.0.0/0'),

@@ -11,7 +11,7 @@ from novadocker import rootfs as rootfs_tar
 BUSYBOX = '/bin/busybox'
 APPLETS = ('sh', 'sleep', 'echo', 'cat', 'ls', 'hostname', 'ps', 'id', '[',
            'test', 'true', 'grep', 'wc', 'head', 'seq', 'date', 'uptime',
-           'ip', 'ping', 'ping6')
+           'ip', 'ping', 'ping6', 'nc')
 REPOSITORY = 'nova-docker-sandbox/demo'
 # Says hello on the console, then ticks; ends at once on SIGTERM so that
 # stop and soft reboot do not wait for the kill timeout.

@@ -117,6 +117,15 @@ class NetworkTest(base.DriverTestCase):
         self.assertReaches(web, '10.77.0.12')
         self.assertReaches(web, 'fd00:77::c')
         self.assertReaches(db, '10.77.0.11')
+        # TCP too: checksums must be right, not only ICMP getting through.
+        serving = self.client.exec_create(
+            spec.container_name(db.uuid),
+            ['nc', '-l', '-p', '8080', '-e', '/bin/echo', 'hello over tcp'])
+        self.client.exec_start(serving, detach=True)
+        code, output = self.run_in(
+            web, 'sh', '-c', 'for i in 1 2 3 4 5; do echo | nc -w 3 '
+            '10.77.0.12 8080 && exit; sleep 0.2; done; exit 1')
+        self.assertEqual((0, 'hello over tcp'), (code, output.strip()))
         self.assertIn(spec.interfaces([port])[0].host_name,
                       self.host_links())
 

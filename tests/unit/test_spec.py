@@ -139,6 +139,12 @@ class InterfacesTest(testtools.TestCase):
         # No gateway, no default route; no MTU, the kernel's default.
         self.assertEqual((), two.routes)
         self.assertIsNone(two.mtu)
+        self.assertFalse(one.software_checksums)
+
+    def test_userspace_datapath_ports_checksum_in_software(self):
+        interface, = spec.interfaces([fakes.vif(
+            vif_type='ovs', details={'datapath_type': 'netdev'})])
+        self.assertTrue(interface.software_checksums)
 
     def test_subnets_the_port_has_no_address_in_are_ignored(self):
         interface, = spec.interfaces([fakes.vif(
