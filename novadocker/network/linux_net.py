@@ -28,8 +28,6 @@ IFA_F_NODAD = 0x02
 ENODEV = 19
 EEXIST = 17
 PRESENT, CREATED = 'present', 'created'
-
-
 CLONE_NEWNET = 0x40000000
 SIOCETHTOOL = 0x8946
 ETHTOOL_STXCSUM = 0x17
@@ -88,10 +86,6 @@ def _tx_checksum_off(pid, name):
 def _index(ipr, name):
     found = ipr.link_lookup(ifname=name)
     return found[0] if found else None
-
-
-def _family(address):
-    return socket.AF_INET6 if ':' in address else socket.AF_INET
 
 
 @privsep.net_admin.entrypoint
@@ -166,9 +160,11 @@ def _configure_peer(pid, interface):
         if interface['software_checksums']:
             _tx_checksum_off(pid, interface['name'])
         for destination, gateway in interface['routes']:
-            ns.route('add', dst=destination if destination != 'default'
-                     else ('::/0' if ':' in gateway else '0.0.0.0/0'),
-                     gateway=gateway, family=_family(gateway),
+            ipv6 = ':' in gateway
+            if destination == 'default':
+                destination = '::/0' if ipv6 else '0.0.0.0/0'
+            ns.route('add', dst=destination, gateway=gateway,
+                     family=socket.AF_INET6 if ipv6 else socket.AF_INET,
                      priority=interface['metric'])
 
 

@@ -64,8 +64,6 @@ def plug(pid, network_info, instance, interfaces=None, again=False):
     for vif, interface in zip(network_info, interfaces):
         try:
             _plug_one(pid, vif, interface, instance)
-        except exception.VifPlugFailed:
-            raise
         except Exception as e:
             raise exception.VifPlugFailed(
                 port_id=interface.port_id,
@@ -124,4 +122,3 @@ def attach(pid, vif, instance):
     """Plug a port into the running namespace of ``pid`` as the next ethN."""
     interface = spec.attached_interface(vif, linux_net.interface_names(pid))
     plug(pid, [vif], instance, interfaces=[interface])
-    return interface

@@ -25,6 +25,7 @@ from novadocker.sandbox import config
 from novadocker.sandbox import demo
 from novadocker.sandbox import glance
 from novadocker.sandbox import procs
+from novadocker import spec
 
 CLOUD = 'nova-docker'
 REGISTRY = '127.0.0.1:5042'
@@ -69,26 +70,24 @@ class Sandbox:
             stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         procs.write_pid(self.path(name + '.pid'), process)
-        return process
 
     # --- HTTP -----------------------------------------------------------
 
-    def nova(self, method, path, **kwargs):
+    @staticmethod
+    def _call(base, method, path, **kwargs):
         kwargs.setdefault('timeout', API_TIMEOUT)
-        headers = {'OpenStack-API-Version': 'compute latest',
-                   'X-Auth-Token': auth.TOKEN}
-        response = requests.request(
-            method, config.url('nova-api') + '/v2.1' + path, headers=headers,
-            **kwargs)
+        response = requests.request(method, base + path, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else None
 
+    def nova(self, method, path, **kwargs):
+        return self._call(config.url('nova-api') + '/v2.1', method, path,
+                          headers={'OpenStack-API-Version': 'compute latest',
+                                   'X-Auth-Token': auth.TOKEN}, **kwargs)
+
     def glance(self, method, path, **kwargs):
-        kwargs.setdefault('timeout', API_TIMEOUT)
-        response = requests.request(
-            method, config.url('glance-api') + '/v2' + path, **kwargs)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return self._call(config.url('glance-api') + '/v2', method, path,
+                          **kwargs)
 
     # --- up -------------------------------------------------------------
 
@@ -331,7 +330,7 @@ class Sandbox:
         except (docker.errors.DockerException, requests.RequestException):
             return
         for container in client.containers(all=True, filters={
-                'label': 'org.openstack.nova.host=' + config.COMPUTE_HOST}):
+                'label': spec.host_label_filter(config.COMPUTE_HOST)}):
             client.remove_container(container['Id'], force=True, v=True)
         for image in client.images():
             for tag in image['RepoTags'] or ():

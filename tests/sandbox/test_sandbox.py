@@ -21,11 +21,11 @@ import testtools
 
 from novadocker.sandbox import config
 from novadocker.sandbox import procs
+from novadocker import spec
 from tests.integration import base as integration
 
 BIN = os.path.join(sys.prefix, 'bin')
 REGISTRY = 'http://127.0.0.1:5042/v2/'
-LABEL = 'org.openstack.nova.host=' + config.COMPUTE_HOST
 
 
 class SandboxTest(testtools.TestCase):
@@ -201,7 +201,8 @@ class SandboxTest(testtools.TestCase):
         down = self.sandbox('down')
         self.assertIn('deleting server web1', down.stdout)
         self.assertEqual([], self.docker.containers(
-            all=True, filters={'label': LABEL}))
+            all=True, filters={'label': spec.host_label_filter(
+                config.COMPUTE_HOST)}))
         for image_id in image_ids:
             self.assertEqual([], integration.glance_references(
                 self.docker, image_id))
