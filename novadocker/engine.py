@@ -214,8 +214,9 @@ class Engine:
         except exception.EngineError as e:
             if _status(e) != 409:
                 raise
+        # The SDK waits without a deadline unless given one.
         self._container_call('wait', name, self._client().wait,
-                             condition='not-running')
+                             condition='not-running', timeout=self._timeout)
 
     def pause(self, name):
         self._container_call('pause', name, self._client().pause)

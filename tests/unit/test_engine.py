@@ -86,6 +86,14 @@ class EngineErrorsTest(testtools.TestCase):
         self.client.kill.side_effect = api_error(500, 'broken')
         self.assertRaises(exception.EngineError, self.engine.kill, 'nova-x')
 
+    def test_waiting_for_a_kill_has_a_deadline(self):
+        self.engine.kill('nova-x')
+        self.assertEqual(60, self.client.wait.call_args.kwargs['timeout'])
+        self.client.wait.side_effect = requests.exceptions.ReadTimeout()
+        raised = self.assertRaises(exception.EngineError, self.engine.kill,
+                                   'nova-x')
+        self.assertIn('wait', raised.format_message())
+
     def test_logs_tail_keeps_only_the_last_bytes(self):
         chunks = [b'a' * 10, b'b' * 10, b'c' * 10, b'd\n']
         self.client.logs.return_value = iter(chunks)
