@@ -240,10 +240,21 @@ class DockerDriver(driver.ComputeDriver):
         vifs.unplug(network_info, instance)
 
     def plug_vifs(self, instance, network_info):
-        if network_info:
+        """Plug an existing instance's ports (nova-compute's start).
+
+        Any failure is this instance's alone: nova puts it in ERROR on
+        VirtualInterfacePlugException and goes on with the others.
+        """
+        if not network_info:
+            return
+        try:
             vifs.check_supported(network_info)
             with self._operating_on(instance, changes=False):
                 self._ensure_netns(instance, network_info)
+        except Exception as e:
+            # nova logs it with this cause and the instance.
+            raise nova_exception.VirtualInterfacePlugException(
+                str(e)) from e
 
     def attach_interface(self, context, instance, image_meta, vif):
         vifs.check_supported([vif])

@@ -219,6 +219,26 @@ class NetworkTest(base.DriverTestCase):
         self.assertIn('brt-missing', error.format_message())
         self.assertNothingLeft(*ports)
 
+    def test_failed_plug_at_compute_start_is_the_instances_alone(self):
+        port = self.port(65)
+        instance = self.boot(port)
+        self.client.kill(spec.netns_container_name(instance.uuid))
+        # Its network vanished while nova-compute was down; nova puts the
+        # instance in ERROR on this exception and starts the others.
+        gone = self.port(65, bridge='brt-missing', should_create_bridge=False)
+        error = self.assertRaises(
+            nova_exception.VirtualInterfacePlugException,
+            self.driver.plug_vifs, instance, [gone])
+        self.assertIn('brt-missing', error.format_message())
+
+    def test_unbound_port_at_compute_start_is_the_instances_alone(self):
+        instance = self.boot(self.port(66))
+        unbound = self.port(66, vif_type='binding_failed')
+        error = self.assertRaises(
+            nova_exception.VirtualInterfacePlugException,
+            self.driver.plug_vifs, instance, [unbound])
+        self.assertIn('binding_failed', error.format_message())
+
     def test_port_neutron_never_reports_plugged_fails_spawn_cleanly(self):
         self.flags.config(vif_plugging_timeout=5, vif_plugging_is_fatal=True)
         self.driver.virtapi = SilentNeutron()
@@ -308,6 +328,7 @@ class OvsNetworkTest(NetworkTest):
 
     # Not for ovs ports: os-vif creates whatever bridge they name.
     test_failed_plug_leaves_nothing_behind = None
+    test_failed_plug_at_compute_start_is_the_instances_alone = None
 
 
 class OvsHybridNetworkTest(OvsNetworkTest):
