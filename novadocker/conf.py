@@ -37,6 +37,13 @@ engine_opts = [
 ]
 
 registry_opts = [
+    cfg.StrOpt('image_records_path',
+               default='$state_path/docker/images',
+               help='Directory where the driver records which engine image '
+                    'it brought in under each name, readable and writable '
+                    'by nova-compute alone. A cached image is used only '
+                    'while its name still points at the recorded image; '
+                    'hosts sharing an engine should share this directory.'),
     cfg.HostAddressOpt('registry_host',
                        default='127.0.0.1',
                        help='Host name or address of the Docker registry '
@@ -71,6 +78,33 @@ security_opts = [
                 default=True,
                 help='Forbid processes in containers from gaining privileges '
                      'through setuid binaries or file capabilities.'),
+    cfg.IntOpt('log_max_size',
+               default=10,
+               min=1,
+               help='Most MiB of console output (the container\'s stdout and '
+                    'stderr, kept by the engine\'s json-file log driver) '
+                    'one log file of a container may hold before the engine '
+                    'rotates it. With log_max_files this bounds the disk a '
+                    'container\'s output can take; nova\'s console log shows '
+                    'the newest of it.'),
+    cfg.IntOpt('log_max_files',
+               default=3,
+               min=1,
+               help='Log files the engine keeps per container, the current '
+                    'one included: a container\'s output takes at most '
+                    'log_max_size times this many MiB on disk.'),
+    cfg.BoolOpt('allow_image_healthchecks',
+                default=False,
+                help='Let the HEALTHCHECK an image declares run. The engine '
+                     'runs it outside the container\'s CPU limit, as often '
+                     'as the image asks, so it is off by default; when '
+                     'allowed, its interval is raised to at least '
+                     'healthcheck_min_interval.'),
+    cfg.IntOpt('healthcheck_min_interval',
+               default=30,
+               min=1,
+               help='Shortest interval, in seconds, between two runs of an '
+                    'image\'s HEALTHCHECK (with allow_image_healthchecks).'),
     cfg.IntOpt('pids_limit',
                default=1024,
                min=1,

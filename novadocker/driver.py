@@ -33,6 +33,7 @@ from novadocker import hostinfo
 from novadocker import images
 from novadocker.network import vifs
 from novadocker import powerstate
+from novadocker import records
 from novadocker import spec
 
 CONF = nova.conf.CONF
@@ -63,7 +64,8 @@ class DockerDriver(driver.ComputeDriver):
         self._images = images.ImageHandler(
             self._engine, glance.API(), images.registry_address(
                 CONF.docker.registry_host,
-                CONF.docker.docker_registry_default_port))
+                CONF.docker.docker_registry_default_port),
+            records.ImageRecords(CONF.docker.image_records_path))
         self._host = CONF.host
         self._states = powerstate.PowerStateCache(self._engine, self._host)
         self._engine_version = None
@@ -111,14 +113,18 @@ class DockerDriver(driver.ComputeDriver):
 
     # --- inventory of instances ---------------------------------------
 
-    def _containers(self):
-        return self._engine.containers(spec.host_label_filter(self._host))
+    def _labelled(self, label):
+        """``label`` of this host's containers, skipping those without it
+        (made by hand or by other tools)."""
+        values = (c['Labels'].get(label) for c in self._engine.containers(
+            spec.host_label_filter(self._host)))
+        return [value for value in values if value]
 
     def list_instances(self):
-        return [c['Labels'][spec.LABEL_NAME] for c in self._containers()]
+        return self._labelled(spec.LABEL_NAME)
 
     def list_instance_uuids(self):
-        return [c['Labels'][spec.LABEL_UUID] for c in self._containers()]
+        return self._labelled(spec.LABEL_UUID)
 
     def instance_exists(self, instance):
         return self._states.state(instance.uuid, fresh=True) is not None
@@ -155,7 +161,11 @@ class DockerDriver(driver.ComputeDriver):
             cap_add=tuple(CONF.docker.cap_add),
             cap_drop=tuple(CONF.docker.cap_drop),
             no_new_privileges=CONF.docker.no_new_privileges,
-            pids_limit=CONF.docker.pids_limit)
+            pids_limit=CONF.docker.pids_limit,
+            log_max_size_mb=CONF.docker.log_max_size,
+            log_max_files=CONF.docker.log_max_files,
+            allow_healthchecks=CONF.docker.allow_image_healthchecks,
+            healthcheck_min_interval=CONF.docker.healthcheck_min_interval)
 
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
@@ -183,8 +193,9 @@ class DockerDriver(driver.ComputeDriver):
                 with contextlib.suppress(Exception):
                     self._remove_netns(instance, network_info)
                 raise
-        LOG.info('Created container %(name)s from %(image)s',
-                 {'name': name, 'image': image}, instance=instance)
+        LOG.info('Created container %(name)s from %(image)s (%(id)s)',
+                 {'name': name, 'image': image.reference, 'id': image.id},
+                 instance=instance)
 
     def _plug_with_events(self, instance, network_info):
         """Plug the ports, waiting for Neutron's network-vif-plugged."""

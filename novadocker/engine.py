@@ -8,6 +8,7 @@ free of network calls.
 """
 
 import collections
+import dataclasses
 import datetime
 import re
 import threading
@@ -60,6 +61,33 @@ def _os_error(exc):
             exc.args[0] if exc.args and isinstance(exc.args[0],
                                                    BaseException) else None)
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Image:
+    """What the driver reads of an engine image, read here alone.
+
+    Everything but ``id`` and ``tagged_at`` comes from the image's
+    configuration, which whoever built the image chose.
+    """
+    reference: str
+    id: str
+    labels: dict
+    # The engine's Healthcheck object (Test, Interval, ... in
+    # nanoseconds), or None.
+    healthcheck: dict
+    volumes: tuple
+    tagged_at: str
+
+    @classmethod
+    def from_inspection(cls, reference, details):
+        config = details.get('Config') or {}
+        return cls(reference=reference, id=details['Id'],
+                   labels=dict(config.get('Labels') or {}),
+                   healthcheck=config.get('Healthcheck'),
+                   volumes=tuple(sorted(config.get('Volumes') or ())),
+                   tagged_at=(details.get('Metadata') or {}).get(
+                       'LastTagTime'))
 
 
 class Engine:
@@ -182,7 +210,8 @@ class Engine:
                 operation, client.create_container,
                 image=spec.image, name=spec.name, hostname=spec.hostname,
                 domainname=spec.domainname, labels=spec.labels,
-                host_config=host_config, detach=True)['Id']
+                healthcheck=spec.healthcheck, host_config=host_config,
+                detach=True)['Id']
         except docker_errors.NotFound as e:
             raise exception.EngineError(operation=operation,
                                         reason=e.explanation) from e
@@ -296,23 +325,19 @@ class Engine:
         return list(self._call(operation, lambda: list(read())))
 
     def image_exists(self, reference):
-        try:
-            self.inspect_image(reference)
-        except docker_errors.NotFound:
-            return False
-        return True
+        return self.image(reference) is not None
 
     def images(self):
         return self._call('list images', self._client().images)
 
-    def inspect_image(self, reference):
-        return self._call('inspect image', self._client().inspect_image,
-                          reference)
-
-    def image_tags(self):
-        """Every ``name:tag`` in the engine -> the id of its image."""
-        return {tag: image['Id'] for image in self.images()
-                for tag in image.get('RepoTags') or ()}
+    def image(self, reference):
+        """The engine's Image named ``reference``, or None."""
+        try:
+            details = self._call('inspect image',
+                                 self._client().inspect_image, reference)
+        except docker_errors.NotFound:
+            return None
+        return Image.from_inspection(reference, details)
 
     def pull(self, reference):
         repository, tag = split_reference(reference)
@@ -337,11 +362,16 @@ class Engine:
         self._call('tagging %s' % reference, self._client().tag, image,
                    repository, tag, force=True)
 
-    def remove_image(self, reference):
-        """Drop a tag (the image goes with its last one); False if absent."""
+    def remove_image(self, reference, untag=False):
+        """Drop a tag (the image goes with its last one); False if absent.
+
+        With ``untag`` only the name goes, even while containers use the
+        image it named (they keep it).
+        """
         try:
             self._call('removing image %s' % reference,
-                       self._client().remove_image, reference)
+                       self._client().remove_image, reference,
+                       force=untag, noprune=untag)
         except docker_errors.NotFound:
             return False
         return True

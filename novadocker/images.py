@@ -7,18 +7,23 @@ under which the shared registry holds it. Resolution goes, cheapest first:
 
 1. the engine already has it;
 2. the registry has it (another host loaded it before): pull;
-3. the Glance image names a ``repository:tag`` in the registry
-   (``docker_image`` property, Glance then holds no data): pull that;
+3. the Glance image names a tag of its own repository in the registry
+   (``docker_image`` property, set by snapshots): pull that;
 4. stream the Glance data, a ``docker save`` tarball, into the engine while
    verifying Glance's hash, then push it to the registry for other hosts
    (also when the property's pull fails but Glance holds data, as for
    snapshots).
+
+Images are a project's own business and nobody else's: the names inside a
+tarball never reach the engine (``archive``), the engine image the driver
+creates containers from is the one it recorded when it brought the image
+in (``records``), and ``docker_image`` reaches no other image's repository.
 """
 
 from concurrent import futures
 import hashlib
-import io
 import queue
+import re
 import threading
 
 from oslo_concurrency import lockutils
@@ -30,6 +35,7 @@ from nova import exception
 from nova.i18n import _
 from nova import objects
 
+from novadocker import archive
 from novadocker import engine
 from novadocker import exception as docker_exception
 from novadocker import rootfs
@@ -46,6 +52,8 @@ REGISTRY_IMAGE_PROPERTY = 'docker_image'
 SOURCE_INSTANCE_PROPERTY = 'docker_source_instance'
 SNAPSHOT_TAG = 'snapshot'
 NETNS_REPOSITORY = 'nova-docker/netns'
+# A tag as the registry accepts it.
+_TAG = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$')
 
 
 def _field(image_meta, name):
@@ -81,6 +89,19 @@ def local_reference(registry, image_meta):
 def registry_source(registry, repository_tag):
     """Where the ``docker_image`` property points, inside the registry."""
     return '%s/%s' % (registry, repository_tag.strip('/'))
+
+
+def check_registry_pointer(image_id, repository_tag):
+    """Refuse a ``docker_image`` naming anything but the image's own
+    repository: nova checked the user's access to this image only."""
+    repository, tag = repository_tag.partition(':')[::2]
+    if repository != REPOSITORY + image_id or not _TAG.match(tag):
+        raise exception.ImageUnacceptable(
+            image_id=image_id,
+            reason=_("its %(prop)s property is %(value)s; it may only name "
+                     "a tag of the image's own repository, %(own)s:TAG") % {
+                'prop': REGISTRY_IMAGE_PROPERTY, 'value': repository_tag,
+                'own': REPOSITORY + image_id})
 
 
 class VerifiedChunks:
@@ -179,31 +200,6 @@ def prefetched(chunks, depth=8, size=units.Mi):
         consumer_gone.set()
 
 
-class ChunkReader(io.RawIOBase):
-    """A file-like view of a chunk stream, for clients that only read()."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        # A view and an offset: slicing the rest of a large chunk off at
-        # every small read would copy it over and over.
-        self._pending = memoryview(b'')
-        self._offset = 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        while self._offset == len(self._pending):
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending, self._offset = memoryview(chunk), 0
-        size = min(len(buffer), len(self._pending) - self._offset)
-        buffer[:size] = self._pending[self._offset:self._offset + size]
-        self._offset += size
-        return size
-
-
 def expected_hash(glance_image):
     """(algorithm, hex digest) to verify a download with."""
     if glance_image.get('os_hash_value') and glance_image.get('os_hash_algo'):
@@ -213,16 +209,17 @@ def expected_hash(glance_image):
 
 class ImageHandler:
 
-    def __init__(self, engine, glance, registry):
+    def __init__(self, engine, glance, registry, records):
         self._engine = engine
         self._glance = glance
         self.registry = registry
+        self.records = records
         # Sharing an image with other hosts need not delay this host's boot.
         self._pushes = futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix='nova-docker-push')
 
     def ensure(self, context, image_meta):
-        """The engine reference to create the instance's container from."""
+        """The engine Image to create the instance's container from."""
         return self._ensure(context, image_meta)[0]
 
     def cache(self, context, image_id):
@@ -271,10 +268,34 @@ class ImageHandler:
         reference = local_reference(self.registry, image_meta)
         # One transfer per image, however many spawns want it at once.
         with lockutils.lock('nova-docker-image-' + image_meta.id):
-            if self._engine.image_exists(reference):
-                return reference, False
+            image = self._trusted(reference)
+            if image is not None:
+                return image, False
             self._bring_in(context, image_meta.id, reference)
-        return reference, True
+            return self._trusted(reference), True
+
+    def _trusted(self, reference):
+        """The engine's image under ``reference`` if it is the one the
+        driver recorded there; a name moved since is dropped."""
+        image = self._engine.image(reference)
+        if image is None:
+            return None
+        recorded = self.records.get(reference)
+        if image.id == recorded:
+            return image
+        LOG.warning('Image %(ref)s names %(found)s, not %(recorded)s that '
+                    'the driver put there: dropping the name and bringing '
+                    'the image in again', {'ref': reference,
+                                           'found': image.id,
+                                           'recorded': recorded})
+        self._engine.remove_image(reference, untag=True)
+        self.records.drop(reference)
+        return None
+
+    def _record(self, image_id, reference):
+        """Name an engine image and remember that the driver did."""
+        self._engine.tag(image_id, reference)
+        self.records.put(reference, image_id)
 
     def remove_unused(self, image_ids_in_use, minimum_age, now):
         """Drop images no instance uses, brought in over minimum_age ago.
@@ -283,8 +304,8 @@ class ImageHandler:
         too: hosts sharing an engine share its images.
         """
         prefix = '%s/%s' % (self.registry, REPOSITORY)
-        containers_use = {c['Image'] for c in self._engine.containers(
-            spec.LABEL_UUID)}
+        containers_use = {c['Labels'].get(spec.LABEL_IMAGE)
+                          for c in self._engine.containers(spec.LABEL_UUID)}
         for image in self._engine.images():
             for reference in image.get('RepoTags') or ():
                 if (not reference.startswith(prefix) or
@@ -292,17 +313,18 @@ class ImageHandler:
                         reference[len(prefix):].split(':')[0] in
                         image_ids_in_use):
                     continue
-                tagged = self._engine.inspect_image(reference)['Metadata'].get(
-                    'LastTagTime')
+                tagged = self._engine.image(reference).tagged_at
                 if tagged and (now - engine.parse_time(tagged)
                                ).total_seconds() < minimum_age:
                     continue
                 LOG.info('Removing unused image %s', reference)
-                self._discard(reference)
+                if self._discard(reference):
+                    self.records.drop(reference)
 
     def _bring_in(self, context, image_id, reference):
         try:
             self._engine.pull(reference)
+            self._record(self._engine.image(reference).id, reference)
             LOG.info('Pulled image %s from the registry', reference)
             return
         except docker_exception.EngineError as e:
@@ -311,6 +333,7 @@ class ImageHandler:
         glance_image = self._glance.get(context, image_id)
         source = glance_image['properties'].get(REGISTRY_IMAGE_PROPERTY)
         if source:
+            check_registry_pointer(image_id, source)
             try:
                 self._pull_as(image_id, registry_source(self.registry, source),
                               reference)
@@ -332,7 +355,7 @@ class ImageHandler:
                          "%(error)s") % {'prop': REGISTRY_IMAGE_PROPERTY,
                                          'source': source,
                                          'error': e.format_message()}) from e
-        self._engine.tag(source, reference)
+        self._record(self._engine.image(source).id, reference)
         self._engine.remove_image(source)
         LOG.info('Pulled image %(source)s from the registry as %(ref)s',
                  {'source': source, 'ref': reference})
@@ -342,28 +365,25 @@ class ImageHandler:
         algorithm, digest = expected_hash(glance_image)
         chunks = VerifiedChunks(image_id, self._glance.download(
             context, image_id), algorithm, digest)
-        # Loading moves the tarball's own names onto its image: put back
-        # those that named something else before.
-        tags_before = self._engine.image_tags()
         try:
-            loaded = self._engine.load(prefetched(chunks))
+            # Nameless: the engine reports the image by its id alone, and
+            # no name in the engine moves, whatever the tarball asks for.
+            loaded = self._engine.load(prefetched(
+                archive.without_names(chunks)))
+        except archive.ArchiveRefused as e:
+            raise exception.ImageUnacceptable(image_id=image_id,
+                                              reason=str(e)) from e
         except docker_exception.EngineError as e:
             raise exception.ImageUnacceptable(
                 image_id=image_id,
                 reason=_("its data is not a Docker image tarball (docker "
                          "save output): %s") % e.format_message()) from e
-        if len(loaded) == 1:
-            self._engine.tag(loaded[0], reference)
-        for name in loaded:
-            if name in tags_before:
-                self._engine.tag(tags_before[name], name)
-            elif len(loaded) != 1 or not name.startswith('sha256:'):
-                self._discard(name)
-        if len(loaded) != 1:
+        if len(loaded) != 1 or not loaded[0].startswith('sha256:'):
             raise exception.ImageUnacceptable(
                 image_id=image_id,
-                reason=_("its tarball holds %d images; an instance boots "
-                         "from exactly one") % len(loaded))
+                reason=_("the engine loaded %s from it, not one image") % (
+                    ', '.join(loaded) or _('nothing')))
+        self._record(loaded[0], reference)
         LOG.info('Loaded image %(id)s from Glance (%(size)d bytes) as '
                  '%(ref)s', {'id': image_id, 'size': chunks.size,
                              'ref': reference})
@@ -380,11 +400,12 @@ class ImageHandler:
 
     def _discard(self, name):
         try:
-            self._engine.remove_image(name)
+            return self._engine.remove_image(name)
         except docker_exception.EngineError as e:
             # Still in use, or still named otherwise: not ours to remove.
             LOG.debug('Kept image %(name)s: %(error)s',
                       {'name': name, 'error': e.format_message()})
+            return False
 
     def snapshot(self, context, name, image_id, source_instance,
                  uploading, pause):
@@ -398,7 +419,7 @@ class ImageHandler:
         in_registry = glance_repository_tag(image_id, SNAPSHOT_TAG)
         pending = registry_source(self.registry, in_registry)
         try:
-            self._engine.commit(name, pending, pause=pause)
+            committed = self._engine.commit(name, pending, pause=pause)
             self._push(pending)
             uploading()
             uploaded = self._glance.update(
@@ -406,11 +427,12 @@ class ImageHandler:
                 {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
                  'properties': {REGISTRY_IMAGE_PROPERTY: in_registry,
                                 SOURCE_INSTANCE_PROPERTY: source_instance}},
-                data=ChunkReader(prefetched(self._engine.save(pending))),
+                data=archive.ChunkReader(prefetched(
+                    self._engine.save(pending))),
                 # nova's own properties (instance_uuid, ...) stay.
                 purge_props=False)
             # Booting the snapshot here is then a cache hit.
-            self._engine.tag(pending, registry_source(
+            self._record(committed, registry_source(
                 self.registry,
                 glance_repository_tag(image_id, uploaded['checksum'])))
         finally:

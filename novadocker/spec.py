@@ -17,6 +17,9 @@ LABEL_PREFIX = 'org.openstack.nova.'
 LABEL_UUID = LABEL_PREFIX + 'instance-uuid'
 LABEL_HOST = LABEL_PREFIX + 'host'
 LABEL_NAME = LABEL_PREFIX + 'instance-name'
+# The driver's name of the image an instance's container was created from
+# (by id, which says nothing to an operator or to the image cache).
+LABEL_IMAGE = LABEL_PREFIX + 'image'
 # The container holding an instance's network namespace carries these
 # instead of the instance labels: it is not an instance.
 LABEL_NETNS_OF = LABEL_PREFIX + 'netns-of'
@@ -32,6 +35,9 @@ ROUTE_METRIC_STEP = 100
 CPU_SHARES_PER_VCPU = 1024
 MAX_CPU_SHARES = 262144
 CPU_PERIOD_US = 100000
+NS_PER_SECOND = 10 ** 9
+# The engine's own interval for a healthcheck that names none.
+DEFAULT_HEALTHCHECK_INTERVAL_NS = 30 * NS_PER_SECOND
 
 # Docker states that only exist while the engine is in the middle of
 # something: nova should neither act on them nor call them an outage.
@@ -54,6 +60,10 @@ class SecurityPolicy:
     cap_drop: tuple = ()
     no_new_privileges: bool = True
     pids_limit: int = 1024
+    log_max_size_mb: int = 10
+    log_max_files: int = 3
+    allow_healthchecks: bool = False
+    healthcheck_min_interval: int = 30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +74,8 @@ class ContainerSpec:
     domainname: str
     labels: dict
     host_config: dict
+    # The engine's Healthcheck object; None keeps the image's.
+    healthcheck: dict = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,12 +229,45 @@ def hostname_parts(hostname):
     return host[:63], domain
 
 
+def instance_labels(instance, host, image):
+    """The driver's labels, and a blank for every other label under its
+    prefix that the image would pass on to the container: only the driver
+    speaks in its own name."""
+    labels = {key: '' for key in image.labels
+              if key.startswith(LABEL_PREFIX)}
+    labels.update({LABEL_UUID: instance.uuid, LABEL_HOST: host,
+                   LABEL_NAME: instance.name, LABEL_IMAGE: image.reference})
+    return labels
+
+
+def healthcheck(image_healthcheck, policy):
+    """The image's healthcheck, if the operator lets it run at all, no more
+    often than every ``healthcheck_min_interval`` seconds."""
+    test = (image_healthcheck or {}).get('Test') or ['NONE']
+    if not policy.allow_healthchecks or test == ['NONE']:
+        return {'Test': ['NONE']}
+    check = dict(image_healthcheck)
+    check['Interval'] = max(check.get('Interval') or
+                            DEFAULT_HEALTHCHECK_INTERVAL_NS,
+                            policy.healthcheck_min_interval * NS_PER_SECOND)
+    return check
+
+
+def log_config(policy):
+    """Console output bounded on disk, still readable by ``docker logs``."""
+    return {'type': 'json-file',
+            'config': {'max-size': '%dm' % policy.log_max_size_mb,
+                       'max-file': str(policy.log_max_files)}}
+
+
 def container_spec(instance, image, host, host_cpus, policy,
                    netns_container=None):
     """The container that runs ``instance`` on ``host`` from ``image``.
 
-    Only the flavor shapes resources; the security settings come from
-    ``policy`` alone, so nothing in an image or in instance metadata can
+    ``image`` is the engine's view of it (id, labels, healthcheck); the
+    container is created from its id, so a name moved meanwhile changes
+    nothing. Only the flavor shapes resources; the security settings come
+    from ``policy`` alone, so nothing in an image or in instance metadata can
     loosen them. With ``netns_container`` it joins that container's network
     namespace (and hostname); without, it has only loopback.
     """
@@ -242,18 +287,18 @@ def container_spec(instance, image, host, host_cpus, policy,
         'security_opt': (['no-new-privileges:true']
                          if policy.no_new_privileges else []),
         'pids_limit': policy.pids_limit,
+        'log_config': log_config(policy),
     }
     host_config.update(memory_limits(flavor.memory_mb, flavor.swap or 0))
     host_config.update(cpu_limits(flavor.vcpus, host_cpus))
     return ContainerSpec(
         name=container_name(instance.uuid),
-        image=image,
+        image=image.id,
         hostname=hostname,
         domainname=domainname,
-        labels={LABEL_UUID: instance.uuid,
-                LABEL_HOST: host,
-                LABEL_NAME: instance.name},
-        host_config=host_config)
+        labels=instance_labels(instance, host, image),
+        host_config=host_config,
+        healthcheck=healthcheck(image.healthcheck, policy))
 
 
 def power_state_of(docker_state, instance):

@@ -65,6 +65,8 @@ class DockerTestCase(integrated_helpers._IntegratedTestBase):
 
     def _setup_compute_service(self):
         self.flags(compute_driver='docker.DockerDriver')
+        self.flags(image_records_path=self.useFixture(
+            fixtures.TempDir()).path, group='docker')
         # The wheel installs api-paste.ini under the environment's etc/.
         self.flags(api_paste_config=os.path.join(
             sys.prefix, 'etc', 'nova', 'api-paste.ini'), group='wsgi')

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 
 import docker
 import fixtures
@@ -42,6 +43,9 @@ COMMANDS = {
                'console log ........................................"; '
                'i=$((i+1)); done; echo last-line; trap "exit 0" TERM; '
                '%s & wait' % LOOP],
+    # Writes to its console as fast as it can.
+    'flood': ['/bin/sh', '-c', 'echo started; line=%s; while :; do '
+              'echo $line; done' % ('x' * 1000)],
     # Its command does not exist: the container is created, never started.
     'broken': ['/bin/missing'],
 }
@@ -93,6 +97,9 @@ class DriverTestCase(testtools.TestCase):
         self.flags = self.useFixture(config_fixture.Config(CONF))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_NOVA_DISABLE_EVENTLET_PATCHING', 'True'))
+        # Where a compute host would keep them: nova-compute's own.
+        self.flags.config(image_records_path=self.useFixture(
+            fixtures.TempDir()).path, group='docker')
         self.glance = glance.server()
         self.flags.config(api_servers=[self.glance.endpoint], group='glance')
         self.context = nova_context.RequestContext(
@@ -123,14 +130,19 @@ class DriverTestCase(testtools.TestCase):
                     self.client.remove_container(container['Id'], force=True,
                                                  v=True)
 
-    def glance_image(self, kind='server', **meta):
-        """ImageMeta of a Glance image whose data the engine already has."""
+    def glance_image(self, kind='server', source=None, **meta):
+        """ImageMeta of a Glance image whose data the engine already has:
+        the test image of ``kind``, or the engine image ``source``."""
         image_meta = fakes.image_meta(checksum=uuidutils.generate_uuid(
             dashed=False), **meta)
         reference = images.local_reference(self.registry, image_meta)
         repository, tag = reference.rsplit(':', 1)
-        self.client.tag(test_image(kind), repository, tag)
+        source = source or test_image(kind)
+        self.client.tag(source, repository, tag)
         self.addCleanup(self.client.remove_image, reference)
+        # As if the driver had brought it in.
+        self.driver._images.records.put(
+            reference, self.client.inspect_image(source)['Id'])
         return image_meta
 
     def spawn(self, kind='server', power_on=True, **instance_values):
@@ -142,6 +154,16 @@ class DriverTestCase(testtools.TestCase):
     def inspect(self, instance):
         return self.client.inspect_container(
             spec.container_name(instance.uuid))
+
+    def wait_for_console(self, instance, text, drv=None):
+        """The console once ``text`` is on it (a process prints a moment
+        after the engine reports it running)."""
+        for _ in range(100):
+            output = (drv or self.driver).get_console_output(None, instance)
+            if text in output:
+                return output
+            time.sleep(0.1)
+        self.fail('%r never appeared on the console' % text)
 
     def docker_state(self, instance):
         return self.inspect(instance)['State']['Status']

@@ -10,6 +10,7 @@ import time
 import docker
 import fixtures
 import requests
+from oslo_utils import uuidutils
 
 from nova import exception as nova_exception
 
@@ -99,7 +100,8 @@ class GlanceImagesTest(GlanceImageTestCase):
         self.assertEqual('running', self.docker_state(instance))
         reference = images.local_reference(self.registry, self.meta(image))
         self.assertEqual([reference], self.engine_references(image['id']))
-        self.assertEqual(reference, self.inspect(instance)['Config']['Image'])
+        self.assertEqual(self.client.inspect_image(reference)['Id'],
+                         self.inspect(instance)['Image'])
         # Pushed, so the next host pulls instead of downloading.
         self.wait_for_registry(image)
         self.assertEqual([image['checksum']],
@@ -131,14 +133,15 @@ class GlanceImagesTest(GlanceImageTestCase):
             self.assertEqual('running', self.docker_state(instance))
 
     def test_registry_only_image(self):
-        source = 'nova-docker-test/registry-only:%s' % self.host
-        self.client.tag(base.test_image(), '%s/%s' % (
-            self.registry, source.split(':')[0]), self.host)
+        # Its data is a tag of its own repository, as snapshots have it.
+        image_id = uuidutils.generate_uuid()
+        source = images.glance_repository_tag(image_id, 'v1')
         pushed = '%s/%s' % (self.registry, source)
+        self.client.tag(base.test_image(), pushed.rsplit(':', 1)[0], 'v1')
         for message in self.client.push(pushed, stream=True, decode=True):
             self.assertNotIn('error', message)
         self.client.remove_image(pushed)
-        image = self.upload(None, docker_image=source)
+        image = self.upload(None, id=image_id, docker_image=source)
         instance = self.spawn_from(image)
         self.assertEqual('running', self.docker_state(instance))
         self.assertEqual(

@@ -262,17 +262,9 @@ class DestroyTest(base.DriverTestCase):
 
 class ObservationTest(base.DriverTestCase):
 
-    def _wait_for_console(self, instance, text):
-        for _ in range(100):
-            output = self.driver.get_console_output(None, instance)
-            if text in output:
-                return output
-            time.sleep(0.1)
-        self.fail('%r never appeared on the console' % text)
-
     def test_console_output_is_the_log_tail_bounded(self):
         instance = self.spawn('chatty')
-        output = self._wait_for_console(instance, b'last-line')
+        output = self.wait_for_console(instance, b'last-line')
         self.assertLessEqual(len(output), driver.MAX_CONSOLE_BYTES)
         self.assertGreater(len(output), driver.MAX_CONSOLE_BYTES - 200)
         self.assertTrue(output.endswith(b'last-line\n'))

@@ -5,6 +5,7 @@ import testtools
 
 from nova import exception
 
+from novadocker import engine
 from novadocker import images
 from tests.unit import fakes
 
@@ -12,12 +13,31 @@ REGISTRY = '127.0.0.1:5042'
 
 
 class FakeEngine:
+    """Names -> image ids, and every call that changes them."""
 
-    def __init__(self, present=()):
-        self.present = set(present)
+    def __init__(self, present=None):
+        self.present = dict(present or {})
+        self.calls = []
 
-    def image_exists(self, reference):
-        return reference in self.present
+    def image(self, reference):
+        if reference not in self.present:
+            return None
+        return engine.Image(reference=reference, id=self.present[reference],
+                            labels={}, healthcheck=None, volumes=(),
+                            tagged_at=None)
+
+    def remove_image(self, reference, untag=False):
+        self.calls.append(('remove_image', reference, untag))
+        return self.present.pop(reference, None) is not None
+
+
+class FakeRecords(dict):
+
+    def put(self, reference, image_id):
+        self[reference] = image_id
+
+    def drop(self, reference):
+        self.pop(reference, None)
 
 
 class ReferenceTest(testtools.TestCase):
@@ -64,10 +84,43 @@ class ReferenceTest(testtools.TestCase):
 
     def test_cache_hit_touches_nothing_else(self):
         meta = fakes.image_meta(checksum='c' * 32)
-        handler = images.ImageHandler(FakeEngine(
-            [images.local_reference(REGISTRY, meta)]), None, REGISTRY)
-        self.assertEqual(images.local_reference(REGISTRY, meta),
-                         handler.ensure(None, meta))
+        reference = images.local_reference(REGISTRY, meta)
+        fake = FakeEngine({reference: 'sha256:1'})
+        handler = images.ImageHandler(fake, None, REGISTRY,
+                                      FakeRecords({reference: 'sha256:1'}))
+        image = handler.ensure(None, meta)
+        self.assertEqual((reference, 'sha256:1'), (image.reference, image.id))
+        self.assertEqual([], fake.calls)
+
+    def test_moved_name_is_dropped_before_bringing_the_image_in(self):
+        meta = fakes.image_meta(checksum='c' * 32)
+        reference = images.local_reference(REGISTRY, meta)
+        for recorded in ({reference: 'sha256:1'}, {}):
+            fake = FakeEngine({reference: 'sha256:2'})
+            records = FakeRecords(recorded)
+            handler = images.ImageHandler(fake, None, REGISTRY, records)
+            brought_in = []
+            self.patch(handler, '_bring_in',
+                       lambda ctx, image_id, ref: brought_in.append(ref))
+            handler.ensure(None, meta)
+            self.assertEqual([('remove_image', reference, True)], fake.calls)
+            self.assertEqual([reference], brought_in)
+            self.assertEqual({}, records)
+
+    def test_registry_pointer_names_only_the_images_own_repository(self):
+        own = 'glance/%s' % ('1' * 8)
+        images.check_registry_pointer('1' * 8, own + ':snapshot')
+        images.check_registry_pointer('1' * 8, own + ':v1.0_rc-2')
+        for pointer in ['glance/%s:snapshot' % ('2' * 8), 'team/app:1.0',
+                        own, own + ':', own + ':a/b', own + '@sha256:' +
+                        'a' * 64, '/' + own + ':snapshot',
+                        own + '/../x:snapshot', own + ':-x', own + ':' +
+                        'a' * 129]:
+            error = self.assertRaises(exception.ImageUnacceptable,
+                                      images.check_registry_pointer,
+                                      '1' * 8, pointer)
+            self.assertIn('docker_image property is ' + pointer,
+                          error.format_message())
 
 
 class VerifiedChunksTest(testtools.TestCase):
@@ -116,17 +169,6 @@ class VerifiedChunksTest(testtools.TestCase):
                                   self._chunks(broken()))
         self.assertIn('failed after 6 bytes', error.format_message())
         self.assertIn('connection reset by peer', error.format_message())
-
-
-class ChunkReaderTest(testtools.TestCase):
-
-    def test_reads_across_chunk_boundaries(self):
-        reader = images.ChunkReader(iter([b'abc', b'', b'defgh', b'i']))
-        self.assertEqual(b'ab', reader.read(2))
-        self.assertEqual(b'c', reader.read(4))
-        self.assertEqual(b'defg', reader.read(4))
-        self.assertEqual(b'hi', reader.read())
-        self.assertEqual(b'', reader.read(4))
 
 
 class PrefetchedTest(testtools.TestCase):

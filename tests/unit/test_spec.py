@@ -1,3 +1,5 @@
+import dataclasses
+
 import testtools
 
 from oslo_utils import units
@@ -6,17 +8,65 @@ from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
 
+from novadocker import engine
 from novadocker import spec
 from tests.unit import fakes
 
 POLICY = spec.SecurityPolicy(cap_drop=('NET_RAW',), pids_limit=100)
+IMAGE = engine.Image(reference='glance/x:y', id='sha256:' + 'a' * 64,
+                     labels={}, healthcheck=None, volumes=(), tagged_at=None)
+SECOND = 10 ** 9
 
 
 class ContainerSpecTest(testtools.TestCase):
 
-    def _spec(self, instance=None, host_cpus=2, policy=POLICY):
+    def _spec(self, instance=None, host_cpus=2, policy=POLICY, image=IMAGE):
         return spec.container_spec(instance or fakes.instance(),
-                                   'glance/x:y', 'host-a', host_cpus, policy)
+                                   image, 'host-a', host_cpus, policy)
+
+    def test_created_from_the_image_id_not_its_name(self):
+        # A name can move between the check and the create; an id cannot.
+        self.assertEqual(IMAGE.id, self._spec().image)
+
+    def test_image_labels_under_the_drivers_prefix_are_blanked(self):
+        inst = fakes.instance()
+        image = dataclasses.replace(IMAGE, labels={
+            spec.LABEL_NETNS_OF: 'victim', spec.LABEL_UUID: 'victim',
+            spec.LABEL_PREFIX + 'new': 'x', 'app.version': '1'})
+        self.assertEqual({spec.LABEL_UUID: inst.uuid,
+                          spec.LABEL_HOST: 'host-a',
+                          spec.LABEL_NAME: 'instance-00000001',
+                          spec.LABEL_IMAGE: 'glance/x:y',
+                          spec.LABEL_NETNS_OF: '',
+                          spec.LABEL_PREFIX + 'new': ''},
+                         self._spec(inst, image=image).labels)
+
+    def test_console_log_is_bounded(self):
+        policy = spec.SecurityPolicy(log_max_size_mb=5, log_max_files=2)
+        self.assertEqual({'type': 'json-file',
+                          'config': {'max-size': '5m', 'max-file': '2'}},
+                         self._spec(policy=policy).host_config['log_config'])
+
+    def test_healthchecks(self):
+        check = {'Test': ['CMD-SHELL', 'true'], 'Interval': SECOND // 1000,
+                 'Timeout': SECOND}
+        allowed = spec.SecurityPolicy(allow_healthchecks=True,
+                                      healthcheck_min_interval=20)
+        for image_check, policy, expected in [
+                (None, POLICY, {'Test': ['NONE']}),
+                (check, POLICY, {'Test': ['NONE']}),
+                (None, allowed, {'Test': ['NONE']}),
+                ({'Test': ['NONE']}, allowed, {'Test': ['NONE']}),
+                (check, allowed, dict(check, Interval=20 * SECOND)),
+                (dict(check, Interval=60 * SECOND), allowed,
+                 dict(check, Interval=60 * SECOND)),
+                # No interval means the engine's 30 s.
+                (dict(check, Interval=0), allowed,
+                 dict(check, Interval=30 * SECOND))]:
+            image = dataclasses.replace(IMAGE, healthcheck=image_check)
+            container = self._spec(policy=policy, image=image)
+            self.assertEqual(expected, container.healthcheck,
+                             (image_check, policy))
 
     def test_memory_is_a_hard_limit_with_flavor_swap_on_top(self):
         inst = fakes.instance(flavor=fakes.flavor(memory_mb=512, swap=256))
@@ -66,9 +116,9 @@ class ContainerSpecTest(testtools.TestCase):
         self.assertEqual('nova-' + inst.uuid, container.name)
         self.assertEqual({spec.LABEL_UUID: inst.uuid,
                           spec.LABEL_HOST: 'host-a',
-                          spec.LABEL_NAME: 'instance-00000001'},
+                          spec.LABEL_NAME: 'instance-00000001',
+                          spec.LABEL_IMAGE: 'glance/x:y'},
                          container.labels)
-        self.assertEqual('glance/x:y', container.image)
 
     def test_fully_qualified_hostname_is_split(self):
         container = self._spec(fakes.instance(hostname='web1.example.org'))
@@ -166,7 +216,7 @@ class NetnsContainerTest(testtools.TestCase):
                                       fakes.vif(dns=('10.20.0.2', '9.9.9.9'))])
         holder = spec.netns_container_spec(instance, 'netns:1', 'host-a',
                                            interfaces)
-        workload = spec.container_spec(instance, 'glance/x:y', 'host-a', 2,
+        workload = spec.container_spec(instance, IMAGE, 'host-a', 2,
                                        POLICY, netns_container=holder.name)
         self.assertEqual('container:' + holder.name,
                          workload.host_config['network_mode'])

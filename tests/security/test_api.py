@@ -1,0 +1,78 @@
+"""Attacks through nova's REST API, as a project with an ordinary account
+would make them: nova's own services, the real engine, registry and
+glance-api."""
+
+import time
+
+import requests
+
+import nova.conf
+
+from novadocker import images
+from tests.functional import base
+from tests.security import crafted
+from tests.security import test_images
+
+CONF = nova.conf.CONF
+
+
+class HostileUploadTest(base.DockerTestCase):
+
+    def setUp(self):
+        super().setUp()
+        # A public image every project can see, booted once on the host.
+        self.victim = self.boot()
+        self.victim_ref = images.registry_source(
+            images.registry_address(CONF.docker.registry_host,
+                                    CONF.docker.docker_registry_default_port),
+            images.glance_repository_tag(self.image['id'],
+                                         self.image['checksum']))
+        self.victim_id = self.container(self.victim)['Image']
+
+    def tarball(self, repo_tags=()):
+        return crafted.rewrite(
+            b''.join(self.docker.get_image(base.integration.test_image())),
+            repo_tags=repo_tags, Cmd=test_images.ATTACKER_COMMAND)
+
+    def console(self, server):
+        return self.api.post_server_action(
+            server['id'], {'os-getConsoleOutput': {}})['output']
+
+    def assert_victim_image_untouched(self):
+        self.assertEqual(self.victim_id,
+                         self.docker.inspect_image(self.victim_ref)['Id'])
+        server = self.boot()
+        self.assertEqual(self.victim_id, self.container(server)['Image'])
+        self.assertNotIn('pwned', self.console(server))
+
+    def wait_for_registry(self, repository_tag):
+        repository, tag = repository_tag.split(':')
+        url = 'http://%s/v2/%s/tags/list' % (self.victim_ref.split('/')[0],
+                                             repository)
+        for _ in range(600):
+            response = requests.get(url, timeout=10)
+            if response.ok and tag in (response.json().get('tags') or ()):
+                return
+            time.sleep(0.1)
+        self.fail('%s never reached the registry' % repository_tag)
+
+    def test_manifest_naming_a_public_image(self):
+        image = self.upload(self.tarball([self.victim_ref, 'x:NOT VALID!']))
+        server = self.boot(image=image)
+        self.assertEqual('ACTIVE', server['status'])
+        self.assertEqual(crafted.image_id(self.tarball()),
+                         self.container(server)['Image'])
+        self.assert_victim_image_untouched()
+
+    def test_docker_image_pointing_at_a_public_image(self):
+        pointer = self.victim_ref.split('/', 1)[1]
+        self.wait_for_registry(pointer)
+        # Any data makes the image active, so nova boots it.
+        image = self.upload(b'anything', docker_image=pointer)
+        # The host no longer has it: it would come from the registry.
+        self._forget_image(self.image['id'])
+        server = self._create_server(image_uuid=image['id'],
+                                     networks='none', expected_state='ERROR')
+        self.assertIn(images.REGISTRY_IMAGE_PROPERTY,
+                      server['fault']['message'])
+        self.assertIn(pointer, server['fault']['message'])

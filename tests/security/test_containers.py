@@ -1,0 +1,117 @@
+"""What an image or a workload can do to the host and its other tenants.
+
+On the real engine: an image's configuration must not reach beyond its own
+container (labels the driver relies on, healthchecks the engine runs on its
+behalf), and a workload must not fill the host's disk with its output.
+"""
+
+import glob
+import json
+import os
+import time
+
+from oslo_utils import units
+from oslo_utils import uuidutils
+
+from nova.compute import power_state
+
+from novadocker import images
+from novadocker.sandbox import demo
+from novadocker import spec
+from tests.integration import base
+from tests.unit import fakes
+
+
+class HostileImageTest(base.DriverTestCase):
+
+    def image_with(self, changes, command=None):
+        """ImageMeta of a Glance image the engine has, built with Dockerfile
+        ``changes`` (as a docker save of it would carry them)."""
+        name = 'nova-docker-test/hostile-' + uuidutils.generate_uuid()[:8]
+        command = command or base.COMMANDS['server']
+        self.client.import_image_from_data(
+            demo.rootfs(), repository=name, tag='latest',
+            changes=['CMD ' + json.dumps(command)] + changes)
+        self.addCleanup(self.client.remove_image, name + ':latest',
+                        force=True)
+        return self.glance_image(source=name + ':latest')
+
+    def boot(self, image_meta, **instance_values):
+        instance = fakes.instance(**instance_values)
+        self.driver.spawn(self.context, instance, image_meta, [], None, {},
+                          network_info=[])
+        return instance
+
+    def test_image_labels_cannot_speak_for_the_driver(self):
+        victim = self.spawn()
+        image = self.image_with([
+            'LABEL %s=%s' % (spec.LABEL_NETNS_OF, victim.uuid),
+            'LABEL %s=%s' % (spec.LABEL_NETNS_HOST, self.host),
+            'LABEL %s=%s' % (spec.LABEL_UUID, victim.uuid),
+            'LABEL %sanything=else' % spec.LABEL_PREFIX,
+            'LABEL app.example.version=1.2'])
+        instance = self.boot(image)
+        labels = self.inspect(instance)['Config']['Labels']
+        self.assertEqual(
+            {spec.LABEL_UUID: instance.uuid, spec.LABEL_HOST: self.host,
+             spec.LABEL_NAME: instance.name,
+             spec.LABEL_IMAGE: images.local_reference(self.registry, image)},
+            {key: value for key, value in labels.items()
+             if key.startswith(spec.LABEL_PREFIX) and value})
+        # The image's own labels are its business.
+        self.assertEqual('1.2', labels['app.example.version'])
+        self.assertEqual([], self.client.containers(all=True, filters={
+            'label': spec.netns_host_label_filter(self.host)}))
+        self.assertEqual(sorted([victim.uuid, instance.uuid]),
+                         sorted(self.driver.list_instance_uuids()))
+
+    def test_image_healthcheck_is_not_run(self):
+        image = self.image_with(['HEALTHCHECK --interval=1ms --timeout=1s '
+                                 'CMD true'])
+        instance = self.boot(image)
+        details = self.inspect(instance)
+        self.assertEqual(['NONE'], details['Config']['Healthcheck']['Test'])
+        self.assertNotIn('Health', details['State'])
+
+    def test_allowed_healthcheck_is_clamped(self):
+        self.flags.config(allow_image_healthchecks=True,
+                          healthcheck_min_interval=30, group='docker')
+        image = self.image_with(['HEALTHCHECK --interval=1ms --timeout=1s '
+                                 'CMD true'])
+        instance = self.boot(image)
+        healthcheck = self.inspect(instance)['Config']['Healthcheck']
+        self.assertEqual(['CMD-SHELL', 'true'], healthcheck['Test'])
+        self.assertEqual(30 * 10 ** 9, healthcheck['Interval'])
+        self.assertEqual(10 ** 9, healthcheck['Timeout'])
+
+    def test_listings_skip_containers_without_the_drivers_labels(self):
+        instance = self.spawn()
+        # Made by hand, by an operator or a tool, carrying only part of
+        # what the driver labels its own containers with.
+        self.client.create_container(
+            base.test_image(), name='nova-docker-test-' + self.host,
+            labels={spec.LABEL_HOST: self.host})
+        self.assertEqual([instance.uuid], self.driver.list_instance_uuids())
+        self.assertEqual([instance.name], self.driver.list_instances())
+        self.assertEqual(power_state.RUNNING,
+                         self.driver.get_info(instance).state)
+
+
+class LogFloodTest(base.DriverTestCase):
+
+    def test_console_flood_stays_within_its_bound_on_disk(self):
+        self.flags.config(log_max_size=1, log_max_files=2, group='docker')
+        instance = self.spawn('flood')
+        log_path = self.inspect(instance)['LogPath']
+        # Long enough to write several times the bound.
+        written = 0
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            written = sum(os.path.getsize(path)
+                          for path in glob.glob(log_path + '*'))
+            time.sleep(0.2)
+        self.assertLessEqual(written, 2 * units.Mi + 64 * units.Ki)
+        self.assertGreater(written, units.Mi // 2)
+        # The console still shows the newest output.
+        self.assertIn(b'x' * 1000, self.driver.get_console_output(
+            self.context, instance))

@@ -1,0 +1,166 @@
+"""The nameless rewrite of docker save archives, on archives made here."""
+
+import gzip
+import io
+import json
+import tarfile
+
+import testtools
+
+from novadocker import archive
+
+CONFIG = 'a' * 64 + '.json'
+LAYER = 'b' * 64 + '/layer.tar'
+MANIFEST = [{'Config': CONFIG, 'RepoTags': ['victim:latest'],
+             'Layers': [LAYER], 'Parent': 'sha256:' + 'c' * 64}]
+
+
+def entry(name, data=b'', kind=tarfile.REGTYPE, link=''):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size = kind, link, len(data)
+    return info, data
+
+
+def make(*entries, manifest=MANIFEST):
+    """A docker save archive: its image, then ``entries``."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode='w') as tar:
+        for info, data in [
+                entry('b' * 64, kind=tarfile.DIRTYPE),
+                entry(LAYER, b'layer bytes' * 100),
+                entry(CONFIG, b'{"config": {}}'),
+                entry('repositories', b'{"victim": {"latest": "x"}}')] + (
+                [entry('manifest.json', json.dumps(manifest).encode())]
+                if manifest is not None else []) + list(entries):
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def rewritten(data, chunk=1000):
+    chunks = [data[i:i + chunk] for i in range(0, len(data), chunk)]
+    return b''.join(archive.without_names(iter(chunks)))
+
+
+def contents(data):
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return [(member.name, tar.extractfile(member).read()
+                 if member.isfile() else None) for member in tar]
+
+
+class WithoutNamesTest(testtools.TestCase):
+
+    def assert_refused(self, data, text):
+        error = self.assertRaises(archive.ArchiveRefused, rewritten, data)
+        self.assertIn(text, str(error))
+
+    def test_names_go_and_everything_else_stays(self):
+        out = contents(rewritten(make()))
+        self.assertEqual(['b' * 64, LAYER, CONFIG, 'manifest.json'],
+                         [name for name, _ in out])
+        self.assertEqual(b'layer bytes' * 100, dict(out)[LAYER])
+        self.assertEqual([{'Config': CONFIG, 'Layers': [LAYER]}],
+                         json.loads(dict(out)['manifest.json']))
+
+    def test_whatever_the_chunking(self):
+        data = make()
+        self.assertEqual(rewritten(data, chunk=len(data)),
+                         rewritten(data, chunk=7))
+
+    def test_compressed_archives_come_out_plain(self):
+        self.assertEqual(contents(rewritten(make())),
+                         contents(rewritten(gzip.compress(make()))))
+
+    def test_manifest_written_last_whatever_its_place(self):
+        # docker save of Docker 25 writes the manifest before the layers.
+        data = make(entry('manifest.json', json.dumps(MANIFEST).encode()),
+                    entry('zzz', b'late'))
+        self.assertEqual('manifest.json', contents(rewritten(data))[-1][0])
+
+    def test_names_spelled_otherwise_are_dropped_too(self):
+        for name in ('./manifest.json', '/manifest.json',
+                     'x/../manifest.json', './repositories'):
+            data = make(entry(name, json.dumps(MANIFEST).encode()))
+            names = [n for n, _ in contents(rewritten(data))]
+            self.assertEqual(1, names.count('manifest.json'), name)
+            self.assertNotIn('repositories', names)
+            self.assertNotIn(name, names)
+
+    def test_manifest_as_link_or_directory_is_no_manifest(self):
+        for extra in (entry('manifest.json', kind=tarfile.SYMTYPE,
+                            link=CONFIG),
+                      entry('manifest.json', kind=tarfile.DIRTYPE)):
+            self.assert_refused(make(extra, manifest=None), 'no manifest.json')
+
+    def test_writing_through_a_link_is_refused(self):
+        data = make(entry('up', kind=tarfile.SYMTYPE, link='.'),
+                    entry('up/repositories', b'{}'))
+        self.assert_refused(data, 'through the link up')
+        data = make(entry('d', kind=tarfile.SYMTYPE, link='/etc'),
+                    entry('d/x/y', b'{}'))
+        self.assert_refused(data, 'through the link d')
+
+    def test_devices_and_fifos_are_refused(self):
+        for kind in (tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE):
+            self.assert_refused(make(entry('dev', kind=kind)),
+                                'neither a file, a directory nor a link')
+
+    def test_manifests_that_are_not_one_image(self):
+        for manifest, text in [
+                ([], 'holds 0 images'),
+                (MANIFEST * 2, 'holds 2 images'),
+                ({'Config': CONFIG}, 'not a list of images'),
+                (['x'], 'not a list of images'),
+                ([{'Layers': [LAYER]}], 'no image configuration'),
+                ([{'Config': CONFIG, 'Layers': 'x'}],
+                 'no image configuration')]:
+            self.assert_refused(make(manifest=manifest), text)
+
+    def test_manifest_not_json_or_too_large(self):
+        self.assert_refused(make(entry('manifest.json', b'{nope'),
+                                 manifest=None), 'not JSON')
+        big = b' ' * (archive.MAX_MANIFEST_BYTES + 1)
+        self.assert_refused(make(entry('manifest.json', big),
+                                 manifest=None), 'far smaller')
+
+    def test_not_a_tar_archive(self):
+        self.assert_refused(b'not a tarball\n' * 100,
+                            'not a Docker image tarball')
+
+    def test_truncated_archive(self):
+        data = make()
+        self.assert_refused(data[:len(data) // 2],
+                            'not a Docker image tarball')
+
+    def test_source_read_to_its_end_before_the_manifest(self):
+        # A hash check rides on the source's last chunk.
+        data = make() + b'\0' * 4096
+        state = []
+
+        def source():
+            yield data
+            state.append('source ended')
+
+        pieces = archive.without_names(source())
+        for piece in pieces:
+            if b'"Layers"' in piece and b'"Config"' in piece:
+                self.assertEqual(['source ended'], state)
+
+    def test_source_errors_pass_through(self):
+        def source():
+            yield make()[:2048]
+            raise IOError('glance went away')
+
+        error = self.assertRaises(IOError, b''.join,
+                                  archive.without_names(source()))
+        self.assertIn('glance went away', str(error))
+
+
+class ChunkReaderTest(testtools.TestCase):
+
+    def test_reads_across_chunk_boundaries(self):
+        reader = archive.ChunkReader(iter([b'abc', b'', b'defgh', b'i']))
+        self.assertEqual(b'ab', reader.read(2))
+        self.assertEqual(b'c', reader.read(4))
+        self.assertEqual(b'defg', reader.read(4))
+        self.assertEqual(b'hi', reader.read())
+        self.assertEqual(b'', reader.read(4))
