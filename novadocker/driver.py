@@ -34,6 +34,7 @@ from novadocker import images
 from novadocker.network import vifs
 from novadocker import powerstate
 from novadocker import records
+from novadocker import servicestatus
 from novadocker import spec
 
 CONF = nova.conf.CONF
@@ -67,6 +68,7 @@ class DockerDriver(driver.ComputeDriver):
                 CONF.docker.docker_registry_default_port),
             records.ImageRecords(CONF.docker.image_records_path))
         self._host = CONF.host
+        self._service = servicestatus.ServiceStatus(self._host)
         self._states = powerstate.PowerStateCache(self._engine, self._host)
         self._engine_version = None
         self._host_cpus = None
@@ -80,13 +82,19 @@ class DockerDriver(driver.ComputeDriver):
         # os-vif, which ignores a second call).
         os_vif.initialize()
         self._host = host
+        self._service = servicestatus.ServiceStatus(host)
         self._states = powerstate.PowerStateCache(self._engine, host)
         self._engine_version = self._engine.connect()['Version']
         self._host_resources()
 
     def _host_resources(self):
-        resources = hostinfo.host_resources(self._engine.info(),
-                                            self._engine_version)
+        try:
+            info = self._engine.info()
+        except exception.EngineUnavailable as e:
+            self._service.engine_lost(e.format_message())
+            raise
+        self._service.engine_answers()
+        resources = hostinfo.host_resources(info, self._engine_version)
         self._host_cpus = resources.vcpus
         return resources
 

@@ -7,6 +7,7 @@ import fixtures
 from nova import context
 
 from novadocker import driver
+from novadocker import engine
 from novadocker import spec
 from tests.functional import base
 
@@ -96,3 +97,52 @@ class PowerSyncTest(base.DockerTestCase):
         compute.manager._sync_power_states(context.get_admin_context())
         self._wait_for_state_change(server, 'SHUTOFF')
         self.assertEqual('exited', self.container(server)['State']['Status'])
+
+
+class EngineLostTest(base.DockerTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.host = self.hosts[0]
+        self.compute = self.computes[self.host]
+        self.lost = engine.Engine('unix:///run/nova-docker-test/lost.sock')
+        # Connected once, as the host's engine was before it went away.
+        self.lost._version = engine.MIN_API_VERSION
+
+    def service(self):
+        service, = self.admin_api.get_services(binary='nova-compute',
+                                               host=self.host)
+        return service
+
+    def periodic(self, drv_engine=None):
+        driver_engine = fixtures.MockPatchObject(
+            self.compute.manager.driver, '_engine',
+            drv_engine or self.compute.manager.driver._engine)
+        with driver_engine:
+            self.compute.manager.update_available_resource(
+                context.get_admin_context())
+
+    def test_service_disabled_while_the_engine_is_lost(self):
+        self.periodic(self.lost)
+        service = self.service()
+        self.assertEqual('disabled', service['status'])
+        self.assertTrue(service['disabled_reason'].startswith('AUTO: '))
+        self.assertIn('Docker engine at unix:///run/nova-docker-test/'
+                      'lost.sock is unavailable: no socket',
+                      service['disabled_reason'])
+        # The scheduler skips the host: no retries on a dead engine.
+        server = self._create_server(image_uuid=self.image['id'],
+                                     networks='none', expected_state='ERROR')
+        self.assertIn('No valid host', server['fault']['message'])
+        self.periodic()
+        self.assertEqual('enabled', self.service()['status'])
+        self.assertEqual('ACTIVE', self.boot()['status'])
+
+    def test_service_an_operator_disabled_stays_disabled(self):
+        self.admin_api.put_service(self.service()['id'], {
+            'status': 'disabled', 'disabled_reason': 'maintenance'})
+        self.periodic(self.lost)
+        self.periodic()
+        service = self.service()
+        self.assertEqual(('disabled', 'maintenance'),
+                         (service['status'], service['disabled_reason']))
