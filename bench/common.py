@@ -1,6 +1,7 @@
 """Shared set-up for benchmarks: a driver on the real engine, a test image."""
 
 import statistics
+import tempfile
 import uuid
 
 import docker
@@ -21,6 +22,9 @@ class Bench:
 
     def __init__(self):
         CONF([], project='nova', default_config_files=[])
+        self._records = tempfile.TemporaryDirectory(
+            prefix='nova-docker-bench-records-')
+        CONF.set_override('image_records_path', self._records.name, 'docker')
         self.host = 'bench-' + uuid.uuid4().hex[:8]
         self.client = docker.APIClient(base_url=CONF.docker.host_url,
                                        version='auto')
@@ -33,6 +37,9 @@ class Bench:
                                     CONF.docker.docker_registry_default_port),
             self.image_meta)
         self.client.tag(self.image, *self.reference.rsplit(':', 1))
+        # As if the driver had brought it in.
+        self.driver._images.records.put(
+            self.reference, self.client.inspect_image(self.image)['Id'])
 
     def close(self):
         for container in self.client.containers(
@@ -40,7 +47,14 @@ class Bench:
                     self.host)}):
             self.client.remove_container(container['Id'], force=True)
         self.client.remove_image(self.reference)
+        self._records.cleanup()
 
 
 def median_ms(samples):
     return statistics.median(samples) * 1000
+
+
+def spread(samples, unit):
+    """Median and range of ``samples``, for ratios measured run by run."""
+    return '%.2f%s (%.2f-%.2f)' % (statistics.median(samples), unit,
+                                   min(samples), max(samples))
