@@ -9,16 +9,23 @@ names: the archive is re-emitted entry by entry, as it streams, without
 ``repositories`` and with a ``manifest.json`` of the driver's making that
 names nothing. The engine then reports the loaded image by its id alone.
 
-Nothing is held whole: entries pass through in chunks, and only the
+Nothing is held whole, and nothing is copied that need not be: headers
+are parsed here (tarfile's reader copies every byte several times), file
+data passes through as views of the source's own chunks, and only the
 manifest (bounded) is kept until the end, where the driver's manifest is
 written after every other entry. A stream cut short therefore never has a
-manifest, and the engine loads nothing from it.
+manifest, and the engine loads nothing from it. What comes after the
+archive's end marker is read (a hash check rides on the source) but never
+passed on.
 """
 
+import bz2
 import io
 import json
+import lzma
 import posixpath
 import tarfile
+import zlib
 
 from oslo_utils import units
 
@@ -33,7 +40,16 @@ MAX_MANIFEST_BYTES = units.Mi
 # (RepoTags, Parent) would let the archive reach beyond its own content.
 MANIFEST_KEYS = ('Config', 'Layers', 'LayerSources')
 _BLOCK = tarfile.BLOCKSIZE
+_END = bytes(2 * _BLOCK)
 _PIECE = units.Mi
+# Extended headers (pax, GNU long names) precede the entry they describe.
+_EXTENSIONS = (tarfile.XHDTYPE, tarfile.GNUTYPE_LONGNAME,
+               tarfile.GNUTYPE_LONGLINK)
+# What the engine's loader unpacks besides plain tarballs.
+_COMPRESSIONS = (
+    (b'\x1f\x8b', lambda: zlib.decompressobj(16 + zlib.MAX_WBITS)),
+    (b'BZh', bz2.BZ2Decompressor),
+    (b'\xfd7zXZ\x00', lzma.LZMADecompressor))
 # What docker save writes at the top level; devices, fifos and sparse
 # files have no place in it.
 _KINDS = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE,
@@ -74,10 +90,6 @@ def _path(name):
     return posixpath.normpath('/' + name).lstrip('/')
 
 
-def _entry(info):
-    return info.tobuf(tarfile.PAX_FORMAT, 'utf-8', 'surrogateescape')
-
-
 def _padding(size):
     return b'\0' * (-size % _BLOCK)
 
@@ -106,6 +118,127 @@ def nameless_manifest(data):
                         if key in entry}]).encode()
 
 
+class _Blocks:
+    """Exact reads, and pass-through without copies, over a chunk stream."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._view = memoryview(b'')
+
+    def _next(self):
+        for chunk in self._chunks:
+            if chunk:
+                self._view = memoryview(chunk)
+                return True
+        return False
+
+    def pieces(self, size):
+        """The next ``size`` bytes, as views of the source's chunks."""
+        while size:
+            if not self._view and not self._next():
+                raise ArchiveRefused(_('its data is not a Docker image '
+                                       'tarball (docker save output): it '
+                                       'ends in the middle of an entry'))
+            piece = self._view[:size]
+            self._view = self._view[len(piece):]
+            size -= len(piece)
+            yield piece
+
+    def read(self, size):
+        return b''.join(self.pieces(size))
+
+    def at_end(self):
+        return not self._view and not self._next()
+
+    def drain(self):
+        self._view = memoryview(b'')
+        for _chunk in self._chunks:
+            pass
+
+
+def _decompressed(chunks):
+    """``chunks``, decompressed if they start like a compressed stream."""
+    chunks = iter(chunks)
+    head = b''
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= 6:
+            break
+    for magic, make in _COMPRESSIONS:
+        if head.startswith(magic):
+            return _inflate(make(), [head], chunks)
+    return _joined([head], chunks)
+
+
+def _joined(first, rest):
+    yield from first
+    yield from rest
+
+
+def _inflate(decompressor, first, rest):
+    """Decompress at most a piece at a time: a small bomb stays small."""
+    for chunk in _joined(first, rest):
+        data = chunk
+        while not decompressor.eof:
+            yield decompressor.decompress(data, _PIECE)
+            # zlib keeps what it did not get to, the others ask for more.
+            data = getattr(decompressor, 'unconsumed_tail', b'')
+            if not data and getattr(decompressor, 'needs_input', True):
+                break
+    if not decompressor.eof:
+        raise ArchiveRefused(_('its data is not a Docker image tarball '
+                               '(docker save output): its compressed '
+                               'stream ends early'))
+
+
+def _pax_records(data):
+    """The ``key=value`` records of a pax extended header."""
+    records, offset = {}, 0
+    while offset < len(data) and data[offset:offset + 1] != b'\0':
+        length, _sep, rest = data[offset:offset + 20].partition(b' ')
+        try:
+            end = offset + int(length)
+        except ValueError:
+            raise ArchiveRefused(_('its tarball has a broken pax header'))
+        key, _eq, value = data[offset + len(length) + 1:end - 1].partition(
+            b'=')
+        records[key.decode('utf-8', 'surrogateescape')] = value.decode(
+            'utf-8', 'surrogateescape')
+        offset = end
+    return records
+
+
+def _header(blocks):
+    """The next entry: (TarInfo with its real name and size, the raw
+    header blocks), or None at the end of the archive."""
+    raw, pax, long_name = [], {}, None
+    while not blocks.at_end():
+        block = blocks.read(_BLOCK)
+        if block == _END[:_BLOCK]:
+            return None
+        try:
+            info = tarfile.TarInfo.frombuf(block, 'utf-8', 'surrogateescape')
+        except tarfile.HeaderError as e:
+            raise ArchiveRefused(_('its data is not a Docker image tarball '
+                                   '(docker save output): %s') % e) from e
+        raw.append(block)
+        if info.type not in _EXTENSIONS:
+            info.name = pax.get('path', long_name or info.name)
+            info.size = int(pax.get('size', info.size))
+            return info, raw
+        if info.size > MAX_MANIFEST_BYTES:
+            raise ArchiveRefused(_('its tarball has an extended header of '
+                                   '%d bytes') % info.size)
+        data = blocks.read(info.size + len(_padding(info.size)))
+        raw.append(data)
+        if info.type == tarfile.XHDTYPE:
+            pax.update(_pax_records(data[:info.size]))
+        elif info.type == tarfile.GNUTYPE_LONGNAME:
+            long_name = data[:info.size].rstrip(b'\0').decode(
+                'utf-8', 'surrogateescape')
+    return None
+
+
 def without_names(chunks):
     """The ``docker save`` archive in ``chunks``, re-emitted nameless.
 
@@ -114,38 +247,40 @@ def without_names(chunks):
     check riding on the source (a hash) always runs before the last piece.
     Raises ArchiveRefused when the data is not such an archive.
     """
-    source = io.BufferedReader(ChunkReader(chunks), buffer_size=_PIECE)
-    manifest = None
-    links = set()
-    try:
-        with tarfile.open(fileobj=source, mode='r|*') as archive:
-            for member in archive:
-                path = _path(member.name)
-                _check_entry(member, path, links)
-                if path == MANIFEST and member.isfile():
-                    manifest = _read_manifest(archive, member)
-                if path in (MANIFEST, LEGACY_REPOSITORIES):
-                    # Whatever its kind: a link or directory under either
-                    # name must not stand in for the driver's manifest.
-                    continue
-                yield _entry(member)
-                yield from _content(archive, member)
-    except tarfile.TarError as e:
-        raise ArchiveRefused(_('its data is not a Docker image tarball '
-                               '(docker save output): %s') % e) from e
-    while source.read(_PIECE):
-        pass
+    blocks = _Blocks(_decompressed(chunks))
+    manifest, links = None, set()
+    while True:
+        entry = _header(blocks)
+        if entry is None:
+            break
+        info, raw = entry
+        path = _path(info.name)
+        _check_entry(info, path, links)
+        size = info.size if info.isfile() else 0
+        data = blocks.pieces(size + len(_padding(size)))
+        if path in (MANIFEST, LEGACY_REPOSITORIES):
+            # Whatever its kind: a link or directory under either name
+            # must not stand in for the driver's manifest.
+            if path == MANIFEST and info.isfile():
+                manifest = _read_manifest(size, data)
+            for _piece in data:
+                pass
+            continue
+        yield from raw
+        yield from data
+    blocks.drain()
     if manifest is None:
         raise ArchiveRefused(_('its data is not a Docker image tarball '
                                '(docker save output of Docker 1.10 or '
                                'newer): it has no manifest.json'))
     info = tarfile.TarInfo(MANIFEST)
     info.size, info.mode = len(manifest), 0o644
-    yield _entry(info) + manifest + _padding(info.size) + b'\0' * 2 * _BLOCK
+    yield (info.tobuf(tarfile.PAX_FORMAT, 'utf-8', 'surrogateescape') +
+           manifest + _padding(info.size) + _END)
 
 
-def _check_entry(member, path, links):
-    if member.type not in _KINDS:
+def _check_entry(info, path, links):
+    if info.type not in _KINDS:
         raise ArchiveRefused(_('its tarball holds %s, which is neither a '
                                'file, a directory nor a link') % path)
     # Unpacking through a link could write a name this rewrite dropped.
@@ -156,26 +291,12 @@ def _check_entry(member, path, links):
                                    'the link %(link)s') % {
                 'path': path, 'link': parent})
         parent = posixpath.dirname(parent)
-    if member.issym():
+    if info.issym():
         links.add(path)
 
 
-def _read_manifest(archive, member):
-    if member.size > MAX_MANIFEST_BYTES:
+def _read_manifest(size, data):
+    if size > MAX_MANIFEST_BYTES:
         raise ArchiveRefused(_('its manifest.json holds %d bytes; a '
-                               'manifest is far smaller') % member.size)
-    return nameless_manifest(archive.extractfile(member).read())
-
-
-def _content(archive, member):
-    if not member.isfile():
-        return
-    data = archive.extractfile(member)
-    remaining = member.size
-    while remaining:
-        piece = data.read(min(remaining, _PIECE))
-        if not piece:
-            raise tarfile.ReadError('unexpected end of data')
-        remaining -= len(piece)
-        yield piece
-    yield _padding(member.size)
+                               'manifest is far smaller') % size)
+    return nameless_manifest(b''.join(data)[:size])

@@ -1,8 +1,10 @@
 """The nameless rewrite of docker save archives, on archives made here."""
 
+import bz2
 import gzip
 import io
 import json
+import lzma
 import tarfile
 
 import testtools
@@ -18,7 +20,7 @@ MANIFEST = [{'Config': CONFIG, 'RepoTags': ['victim:latest'],
 def entry(name, data=b'', kind=tarfile.REGTYPE, link=''):
     info = tarfile.TarInfo(name)
     info.type, info.linkname, info.size = kind, link, len(data)
-    return info, data
+    return info, io.BytesIO(data)
 
 
 def make(*entries, manifest=MANIFEST):
@@ -32,7 +34,7 @@ def make(*entries, manifest=MANIFEST):
                 entry('repositories', b'{"victim": {"latest": "x"}}')] + (
                 [entry('manifest.json', json.dumps(manifest).encode())]
                 if manifest is not None else []) + list(entries):
-            tar.addfile(info, io.BytesIO(data))
+            tar.addfile(info, data)
     return out.getvalue()
 
 
@@ -84,6 +86,45 @@ class WithoutNamesTest(testtools.TestCase):
             self.assertEqual(1, names.count('manifest.json'), name)
             self.assertNotIn('repositories', names)
             self.assertNotIn(name, names)
+
+    def test_names_from_extended_headers(self):
+        # The engine names an entry by its pax path or GNU long name, not
+        # by the name in its header block.
+        hidden = tarfile.TarInfo('innocent')
+        hidden.pax_headers = {'path': 'repositories'}
+        hidden_data = b'{"victim": {"latest": "x"}}'
+        hidden.size = len(hidden_data)
+        long_name = 'd/' + 'n' * 200
+        for fmt, info, data in (
+                (tarfile.PAX_FORMAT, hidden, hidden_data),
+                (tarfile.GNU_FORMAT, entry(long_name, b'long')[0], b'long')):
+            out = io.BytesIO()
+            with tarfile.open(fileobj=out, mode='w', format=fmt) as tar:
+                for member, content in (
+                        (info, data), entry('d', kind=tarfile.DIRTYPE),
+                        entry('manifest.json', json.dumps(MANIFEST).encode())):
+                    tar.addfile(member, content if hasattr(content, 'read')
+                                else io.BytesIO(content))
+            names = [n for n, _ in contents(rewritten(out.getvalue()))]
+            self.assertNotIn('repositories', names)
+            self.assertNotIn('innocent', names)
+            if fmt == tarfile.GNU_FORMAT:
+                self.assertIn(long_name, names)
+                self.assertEqual(b'long', dict(contents(rewritten(
+                    out.getvalue())))[long_name])
+
+    def test_pax_global_headers_are_refused(self):
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode='w', format=tarfile.PAX_FORMAT,
+                          pax_headers={'path': 'manifest.json'}) as tar:
+            tar.addfile(*entry('manifest.json', json.dumps(MANIFEST).encode()))
+        self.assert_refused(out.getvalue(), 'neither a file')
+
+    def test_every_compression_the_engine_unpacks(self):
+        for compress in (bz2.compress, lzma.compress):
+            self.assertEqual(contents(rewritten(make())),
+                             contents(rewritten(compress(make()))))
+        self.assert_refused(gzip.compress(make())[:-100], 'ends early')
 
     def test_manifest_as_link_or_directory_is_no_manifest(self):
         for extra in (entry('manifest.json', kind=tarfile.SYMTYPE,
