@@ -28,6 +28,8 @@ class ServiceStatus:
         self._host = host
         # None until known: the first report always reaches the service.
         self._engine_answers = None
+        # The state last reported in vain: said once, retried every time.
+        self._unrecorded = None
 
     def engine_answers(self):
         self._report(True, None)
@@ -46,13 +48,15 @@ class ServiceStatus:
             # First start: the service is registered after init_host.
             return
         except Exception as e:
-            # Tried again at the next report.
-            LOG.warning('Cannot update the compute service of %(host)s '
-                        'now that the Docker engine %(state)s: %(error)s',
-                        {'host': self._host, 'error': e, 'state':
-                         'answers' if answers else 'is lost'})
+            if self._unrecorded != answers:
+                LOG.warning('Cannot update the compute service of %(host)s '
+                            'now that the Docker engine %(state)s (will '
+                            'retry): %(error)s',
+                            {'host': self._host, 'error': e, 'state':
+                             'answers' if answers else 'is lost'})
+            self._unrecorded = answers
             return
-        self._engine_answers = answers
+        self._engine_answers, self._unrecorded = answers, None
 
     def _apply(self, service, answers, reason):
         automatic = (service.disabled_reason or '').startswith(AUTO_PREFIX)
