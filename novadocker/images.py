@@ -22,6 +22,7 @@ in (``records``), and ``docker_image`` reaches no other image's repository.
 
 from concurrent import futures
 import hashlib
+import json
 import queue
 import re
 import threading
@@ -249,12 +250,10 @@ class ImageHandler:
             # the engine may be importing too, and every import is a new
             # image. The loser's copy goes with its private name.
             private = '%s-%s' % (tag, uuidutils.generate_uuid()[:8])
-            # PID 1 of a container without a SIGTERM handler ignores
-            # SIGTERM: the holder is only ever killed.
             self._engine.import_rootfs(
                 rootfs.busybox_rootfs(busybox, ['sleep']),
                 NETNS_REPOSITORY, private,
-                ['CMD ["/bin/sleep", "2147483647"]'])
+                ['CMD ' + json.dumps(spec.NETNS_HOLDER_COMMAND)])
             private = '%s:%s' % (NETNS_REPOSITORY, private)
             if not self._engine.image_exists(reference):
                 self._engine.tag(private, reference)

@@ -24,6 +24,9 @@ LABEL_IMAGE = LABEL_PREFIX + 'image'
 # instead of the instance labels: it is not an instance.
 LABEL_NETNS_OF = LABEL_PREFIX + 'netns-of'
 LABEL_NETNS_HOST = LABEL_PREFIX + 'netns-host'
+# What a namespace holder runs: PID 1 without a SIGTERM handler ignores
+# SIGTERM, so it is only ever killed. The privileged side checks for it.
+NETNS_HOLDER_COMMAND = ('/bin/sleep', '2147483647')
 # Linux caps interface names at 15 characters.
 IFNAMSIZ = 15
 # Routes of eth<N> get metric N times this: eth0's default route wins.

@@ -1,7 +1,8 @@
 """Root-only netlink work, through pyroute2, run by the privsep daemon.
 
 Every entrypoint takes plain data (interfaces as dicts) because its
-arguments cross the privsep channel.
+arguments cross the privsep channel, and checks it first (``checks``): the
+daemon acts only on the driver's own names and namespace holders.
 """
 
 import ctypes
@@ -17,6 +18,7 @@ from pyroute2 import IPRoute
 from pyroute2.netlink import NETLINK_ROUTE
 from pyroute2 import NetlinkError
 
+from novadocker.network import checks
 from novadocker.network import privsep
 
 LOG = logging.getLogger(__name__)
@@ -57,7 +59,18 @@ def _socket_in(pid, family, kind, proto=0):
         try:
             return socket.socket(family, kind, proto)
         finally:
-            _setns(own, 'this thread')
+            _return_home(own)
+
+
+def _return_home(own):
+    """Back to the host's namespace, or end the process: a root thread
+    left in a container's namespace would do the host's next privileged
+    work there."""
+    try:
+        _setns(own, 'this thread')
+    except OSError as e:
+        LOG.critical('Aborting: %s', e)
+        os.abort()
 
 
 def _netns(pid):
@@ -99,6 +112,9 @@ def plug_veth(pid, interface, bridge):
     Idempotent: an interface already present in the namespace is left
     alone. Returns PRESENT or CREATED.
     """
+    pid, interface = checks.holder_pid(pid), checks.interface(interface)
+    if bridge is not None:
+        bridge = checks.bridge(bridge)
     with _netns(pid) as ns:
         if _index(ns, interface['name']) is not None:
             return PRESENT
@@ -171,13 +187,14 @@ def _configure_peer(pid, interface):
 @privsep.net_admin.entrypoint
 def interface_names(pid):
     """Names of the interfaces in the network namespace of ``pid``."""
-    with _netns(pid) as ns:
+    with _netns(checks.holder_pid(pid)) as ns:
         return [link.get_attr('IFLA_IFNAME') for link in ns.get_links()]
 
 
 @privsep.net_admin.entrypoint
 def delete_link(name):
-    """Delete a host interface (and with a veth, its peer); gone is fine."""
+    """Delete a port's host end (and its peer); gone is fine."""
+    name = checks.host_end(name)
     with IPRoute() as ipr:
         try:
             ipr.link('del', ifname=name)
@@ -199,6 +216,7 @@ def allow_bridged_traffic(bridge):
     frames that enter and leave through ``bridge`` (an iptables interface
     pattern: ``qbr+`` covers every per-port bridge of hybrid plug).
     """
+    bridge = checks.bridge(bridge)
     rule = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']
     for command in ('iptables', 'ip6tables'):
         try:

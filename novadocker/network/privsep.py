@@ -7,15 +7,17 @@ with ``--privsep_context novadocker.network.privsep.net_admin``.
 from oslo_privsep import capabilities
 from oslo_privsep import priv_context
 
+# Links, addresses, routes and iptables rules (NET_ADMIN; NET_RAW for the
+# legacy iptables backend's raw socket); entering a namespace holder's
+# network namespace (setns needs SYS_ADMIN). Opening /proc/<pid>/ns/net
+# needs no SYS_PTRACE: holders run with no capabilities at all, fewer than
+# the daemon's.
+CAPABILITIES = (capabilities.CAP_NET_ADMIN, capabilities.CAP_SYS_ADMIN,
+                capabilities.CAP_NET_RAW)
+
 net_admin = priv_context.PrivContext(
     'novadocker',
     cfg_section='novadocker_privileged',
     pypath=__name__ + '.net_admin',
-    # Links and addresses; entering another process's network namespace
-    # (setns needs SYS_ADMIN, opening /proc/<pid>/ns/net SYS_PTRACE);
-    # iptables.
-    capabilities=[capabilities.CAP_NET_ADMIN,
-                  capabilities.CAP_SYS_ADMIN,
-                  capabilities.CAP_SYS_PTRACE,
-                  capabilities.CAP_NET_RAW],
+    capabilities=list(CAPABILITIES),
 )

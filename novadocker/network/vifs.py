@@ -22,14 +22,13 @@ from oslo_log import log as logging
 from nova.network import os_vif_util
 
 from novadocker import exception
+from novadocker.network import checks
 from novadocker.network import linux_net
 from novadocker import spec
 
 LOG = logging.getLogger(__name__)
 
 SUPPORTED_VIF_TYPES = ('bridge', 'ovs')
-# os-vif names the per-port bridges of hybrid plug qbr<port id prefix>.
-HYBRID_BRIDGES = 'qbr+'
 
 
 def check_supported(network_info):
@@ -82,7 +81,7 @@ def _plug_one(pid, vif, interface, instance):
             os_vif.plug(osvif, os_vif_util.nova_to_osvif_instance(instance))
             bridge, osvif = osvif.bridge_name, None
             # One rule for all per-port bridges, not one left per port.
-            allowed = HYBRID_BRIDGES
+            allowed = checks.HYBRID_BRIDGES
             interface = dataclasses.replace(interface, create_bridge=False)
     plugged = linux_net.plug_veth(pid, dataclasses.asdict(interface),
                                   bridge)

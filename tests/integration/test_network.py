@@ -8,6 +8,9 @@ containers here.
 """
 
 import contextlib
+import dataclasses
+import os
+import sys
 
 from oslo_concurrency import processutils
 from oslo_utils import uuidutils
@@ -19,6 +22,7 @@ from nova import exception as nova_exception
 from nova.virt import fake as fake_virt
 
 from novadocker import exception
+from novadocker.network import checks
 from novadocker.network import linux_net
 from novadocker.network import privsep
 from novadocker import spec
@@ -52,7 +56,8 @@ class NetworkTest(base.DriverTestCase):
         self.addCleanup(self._remove_bridge)
 
     def _remove_bridge(self):
-        linux_net.delete_link(self.bridge)
+        processutils.execute('ip', 'link', 'del', self.bridge,
+                             check_exit_code=False)
         for command in ('iptables', 'ip6tables'):
             processutils.execute(
                 command, '-w', '-D', 'FORWARD', '-i', self.bridge, '-o',
@@ -203,6 +208,22 @@ class NetworkTest(base.DriverTestCase):
         self.assertEqual([], self.client.containers(all=True, filters={
             'label': spec.netns_host_label_filter(self.host)}))
 
+    def test_privileged_side_refuses_what_the_driver_never_asks(self):
+        # As a nova-compute taken over would ask the root daemon.
+        web = self.boot(self.port(95))
+        workload = self.inspect(web)['State']['Pid']
+        interface = dataclasses.asdict(spec.interfaces([self.port(96)])[0])
+        links = self.host_links()
+        for pid in (1, os.getpid(), workload):
+            self.assertRaises(checks.Refused, linux_net.plug_veth, pid,
+                              interface, self.bridge)
+            self.assertRaises(checks.Refused, linux_net.interface_names, pid)
+        for name in ('lo', self.bridge, 'docker0'):
+            self.assertRaises(checks.Refused, linux_net.delete_link, name)
+        self.assertRaises(checks.Refused, linux_net.allow_bridged_traffic,
+                          '-j')
+        self.assertEqual(links, self.host_links())
+
     def test_unsupported_vif_type_fails_before_anything_exists(self):
         port = self.port(51, vif_type='vhostuser')
         error = self.assertRaises(exception.VifTypeNotSupported, self.boot,
@@ -346,3 +367,52 @@ class OvsHybridNetworkTest(OvsNetworkTest):
         self.driver.destroy(self.context, web, [port])
         self.assertNotIn(qbr, self.host_links())
         self.assertEqual('', self.ovs('list-ports', self.ovs_bridge))
+
+
+class PrivsepDaemonTest(NetworkTest):
+    """The plumbing through a real privsep daemon, as nova-compute runs it:
+    a root helper process of its own with only the context's capabilities,
+    started here from this environment's privsep-helper."""
+
+    def setUp(self):
+        super().setUp()
+        helper = os.path.join(sys.prefix, 'bin', 'privsep-helper')
+        self.flags.config(helper_command=helper,
+                          group='novadocker_privileged')
+        privsep.net_admin.set_client_mode(True)
+        self.addCleanup(privsep.net_admin.set_client_mode, False)
+        self.addCleanup(privsep.net_admin.stop)
+
+    @staticmethod
+    def daemons():
+        """pid -> effective capabilities of each running net_admin daemon
+        (it forks away from whoever started it)."""
+        found = {}
+        for pid in filter(str.isdigit, os.listdir('/proc')):
+            try:
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    command = f.read().split(b'\0')
+                with open('/proc/%s/status' % pid) as f:
+                    status = dict(line.split(':\t', 1) for line in f
+                                  if ':\t' in line)
+            except OSError:
+                continue
+            if privsep.net_admin.pypath.encode() in command:
+                found[pid] = int(status['CapEff'], 16)
+        return found
+
+    def test_ports_through_the_daemon_with_its_capabilities_only(self):
+        before = self.daemons()
+        web = self.boot(self.port(91))
+        self.boot(self.port(92))
+        self.assertReaches(web, '10.77.0.92')
+        ours = {pid: caps for pid, caps in self.daemons().items()
+                if pid not in before}
+        wanted = sum(1 << cap for cap in privsep.CAPABILITIES)
+        self.assertEqual([wanted], list(ours.values()))
+
+
+# One test of its own; the others run in the test process above.
+for _name in dir(NetworkTest):
+    if _name.startswith('test_'):
+        setattr(PrivsepDaemonTest, _name, None)
