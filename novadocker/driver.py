@@ -378,19 +378,21 @@ class DockerDriver(driver.ComputeDriver):
 
     def snapshot(self, context, instance, image_id, update_task_state):
         update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
+        # The instance is held only while its filesystem is committed.
         with self._operating_on(instance, changes=False) as name:
             state = self._states.state(instance.uuid, fresh=True)
             if state is None:
                 raise nova_exception.InstanceNotFound(
                     instance_id=instance.uuid)
-            self._images.snapshot(
-                context, name, image_id, instance.uuid,
-                uploading=lambda: update_task_state(
-                    task_state=task_states.IMAGE_UPLOADING,
-                    expected_state=task_states.IMAGE_PENDING_UPLOAD),
-                # A paused container is already frozen; pausing a stopped
-                # one is pointless.
-                pause=state == 'running')
+            # A paused container is already frozen; pausing a stopped one
+            # is pointless.
+            committed = self._images.commit(name, image_id,
+                                            pause=state == 'running')
+        self._images.publish(
+            context, committed, instance.uuid,
+            uploading=lambda: update_task_state(
+                task_state=task_states.IMAGE_UPLOADING,
+                expected_state=task_states.IMAGE_PENDING_UPLOAD))
 
     def manage_image_cache(self, context, all_instances):
         if not CONF.image_cache.remove_unused_base_images:

@@ -21,6 +21,7 @@ in (``records``), and ``docker_image`` reaches no other image's repository.
 """
 
 from concurrent import futures
+import dataclasses
 import hashlib
 import json
 import queue
@@ -206,6 +207,16 @@ def expected_hash(glance_image):
     if glance_image.get('os_hash_value') and glance_image.get('os_hash_algo'):
         return glance_image['os_hash_algo'], glance_image['os_hash_value']
     return 'md5', glance_image.get('checksum')
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """A container committed for a Glance snapshot, not shared yet."""
+    container: str
+    image_id: str
+    # Its engine name until published, and the committed image's id.
+    pending: str
+    committed: str
 
 
 class ImageHandler:
@@ -406,35 +417,44 @@ class ImageHandler:
                       {'name': name, 'error': e.format_message()})
             return False
 
-    def snapshot(self, context, name, image_id, source_instance,
-                 uploading, pause):
-        """Commit container ``name`` into the Glance image ``image_id``.
+    def commit(self, name, image_id, pause):
+        """Commit container ``name`` for the snapshot ``image_id``.
+
+        The only step that needs the instance: the rest (``publish``)
+        works on the committed image while the server is the user's again.
+        """
+        pending = registry_source(self.registry, glance_repository_tag(
+            image_id, SNAPSHOT_TAG))
+        return Snapshot(name, image_id, pending,
+                        self._engine.commit(name, pending, pause=pause))
+
+    def publish(self, context, snapshot, source_instance, uploading):
+        """Share a committed snapshot through the registry and Glance.
 
         The commit goes to the registry first, so any host can boot the
         snapshot by pulling; the ``docker save`` of it is then streamed into
         Glance, never held whole in memory or on disk. ``uploading`` is
         called between the two, as nova's task states expect.
         """
-        in_registry = glance_repository_tag(image_id, SNAPSHOT_TAG)
-        pending = registry_source(self.registry, in_registry)
         try:
-            committed = self._engine.commit(name, pending, pause=pause)
-            self._push(pending)
+            self._push(snapshot.pending)
             uploading()
             uploaded = self._glance.update(
-                context, image_id,
+                context, snapshot.image_id,
                 {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
-                 'properties': {REGISTRY_IMAGE_PROPERTY: in_registry,
-                                SOURCE_INSTANCE_PROPERTY: source_instance}},
+                 'properties': {
+                     REGISTRY_IMAGE_PROPERTY: glance_repository_tag(
+                         snapshot.image_id, SNAPSHOT_TAG),
+                     SOURCE_INSTANCE_PROPERTY: source_instance}},
                 data=archive.ChunkReader(prefetched(
-                    self._engine.save(pending))),
+                    self._engine.save(snapshot.pending))),
                 # nova's own properties (instance_uuid, ...) stay.
                 purge_props=False)
             # Booting the snapshot here is then a cache hit.
-            self._record(committed, registry_source(
-                self.registry,
-                glance_repository_tag(image_id, uploaded['checksum'])))
+            self._record(snapshot.committed, registry_source(
+                self.registry, glance_repository_tag(
+                    snapshot.image_id, uploaded['checksum'])))
         finally:
-            self._engine.remove_image(pending)
+            self._engine.remove_image(snapshot.pending)
         LOG.info('Snapshot of %(name)s uploaded to Glance image %(id)s',
-                 {'name': name, 'id': image_id})
+                 {'name': snapshot.container, 'id': snapshot.image_id})

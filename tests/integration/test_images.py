@@ -5,6 +5,7 @@ import contextlib
 import io
 import subprocess
 import tarfile
+import threading
 import time
 
 import docker
@@ -243,6 +244,34 @@ class SnapshotTest(GlanceImageTestCase):
                              lambda **kw: states.append(kw['task_state']))
         self.assertEqual(['image_pending_upload', 'image_uploading'], states)
         return self.glance.show(image['id'])
+
+    def test_instance_is_held_only_while_committing(self):
+        instance = self.spawn()
+        uploading, release = threading.Event(), threading.Event()
+        glance_api = self.driver._images._glance
+        real_update = glance_api.update
+
+        def slow_update(*args, **kwargs):
+            uploading.set()
+            release.wait(60)
+            return real_update(*args, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(glance_api, 'update',
+                                                 slow_update))
+        snapshot = threading.Thread(target=self.snapshot, args=(instance,))
+        snapshot.start()
+        self.addCleanup(snapshot.join)
+        self.addCleanup(release.set)
+        self.assertTrue(uploading.wait(60))
+        # While the upload goes on, the server is the user's again.
+        paused = threading.Thread(target=self.driver.pause,
+                                  args=(instance,))
+        paused.start()
+        paused.join(20)
+        self.assertFalse(paused.is_alive())
+        self.assertEqual('paused', self.docker_state(instance))
+        release.set()
+        snapshot.join(60)
 
     def test_snapshot_keeps_the_filesystem_and_boots_again(self):
         instance = self.spawn()
