@@ -45,6 +45,13 @@ LOG = logging.getLogger(__name__)
 MAX_CONSOLE_BYTES = 100 * units.Ki
 
 
+def _lock_name(instance_uuid):
+    """The driver's lock on one instance. It must differ from the bare
+    uuid nova's compute manager already holds around driver calls, or a
+    thread would wait on itself."""
+    return 'nova-docker-' + instance_uuid
+
+
 class DockerDriver(driver.ComputeDriver):
     """Runs each nova instance as one Docker container."""
 
@@ -86,6 +93,7 @@ class DockerDriver(driver.ComputeDriver):
         self._states = powerstate.PowerStateCache(self._engine, host)
         self._engine_version = self._engine.connect()['Version']
         self._host_resources()
+        self._reap_orphan_holders()
 
     def _host_resources(self):
         try:
@@ -102,7 +110,30 @@ class DockerDriver(driver.ComputeDriver):
         return [self._host]
 
     def get_available_resource(self, nodename):
-        return hostinfo.available_resource(self._host_resources(), nodename)
+        # The resource tracker's periodic task: housekeeping rides along.
+        resources = self._host_resources()
+        self._reap_orphan_holders()
+        return hostinfo.available_resource(resources, nodename)
+
+    def _reap_orphan_holders(self):
+        """Remove namespace holders whose instance has no container.
+
+        One outlives its instance when nova-compute stopped between the two
+        removals, or a removal failed; its veth pairs go with it. The
+        instance's lock keeps a spawn, which starts the holder first, from
+        losing it.
+        """
+        for holder in self._engine.containers(
+                spec.netns_host_label_filter(self._host)):
+            uuid = holder['Labels'].get(spec.LABEL_NETNS_OF)
+            if not uuid:
+                continue
+            with lockutils.lock(_lock_name(uuid)):
+                if self._states.state(uuid, fresh=True) is None:
+                    self._engine.remove(spec.netns_container_name(uuid))
+                    LOG.warning('Removed the network namespace holder of '
+                                'instance %s, which has no container',
+                                uuid)
 
     def update_provider_tree(self, provider_tree, nodename, allocations=None):
         ratios = self._get_allocation_ratios(
@@ -148,12 +179,8 @@ class DockerDriver(driver.ComputeDriver):
 
     @contextlib.contextmanager
     def _operating_on(self, instance, changes=True):
-        """Serialise work on one instance and keep nova's view of it fresh.
-
-        The lock name must differ from the bare uuid nova's compute manager
-        already holds around these calls, or the thread would wait on itself.
-        """
-        with lockutils.lock('nova-docker-' + instance.uuid):
+        """Serialise work on one instance and keep nova's view of it fresh."""
+        with lockutils.lock(_lock_name(instance.uuid)):
             try:
                 yield spec.container_name(instance.uuid)
             except exception.ContainerNotFound as e:

@@ -208,6 +208,30 @@ class NetworkTest(base.DriverTestCase):
         self.assertEqual([], self.client.containers(all=True, filters={
             'label': spec.netns_host_label_filter(self.host)}))
 
+    def holders(self):
+        return sorted(c['Labels'][spec.LABEL_NETNS_OF]
+                      for c in self.client.containers(all=True, filters={
+                          'label': spec.netns_host_label_filter(self.host)}))
+
+    def test_orphan_holders_are_reaped_at_start_and_periodically(self):
+        ports = [self.port(n) for n in (85, 86, 87)]
+        at_start, periodically, kept = [self.boot(p) for p in ports]
+        # Their containers went while nova-compute was not looking.
+        self.client.remove_container(
+            spec.container_name(at_start.uuid), force=True)
+        self.driver = self.make_driver(self.host)
+        self.assertEqual(sorted([periodically.uuid, kept.uuid]),
+                         self.holders())
+        self.client.remove_container(
+            spec.container_name(periodically.uuid), force=True)
+        self.driver.get_available_resource(self.host)
+        self.assertEqual([kept.uuid], self.holders())
+        # Their ports went with their namespaces.
+        host_ends = {i.host_name for i in spec.interfaces(ports)}
+        self.assertEqual({spec.interfaces([ports[2]])[0].host_name},
+                         host_ends & self.host_links())
+        self.assertEqual('running', self.docker_state(kept))
+
     def test_privileged_side_refuses_what_the_driver_never_asks(self):
         # As a nova-compute taken over would ask the root daemon.
         web = self.boot(self.port(95))
