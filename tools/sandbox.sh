@@ -19,7 +19,19 @@ export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
 export NOVA_DOCKER_SANDBOX_DIR=${NOVA_DOCKER_SANDBOX_DIR:-/var/lib/nova-docker/sandbox}
 
 if [ "${1:-}" = up ]; then
-    STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services bash tools/services.sh
+    # The state directory is the sandbox's alone ("down" removes it): made
+    # here with the marker nova-docker-sandbox checks, or already marked.
+    marker=$NOVA_DOCKER_SANDBOX_DIR/.nova-docker-sandbox
+    if [ ! -e "$NOVA_DOCKER_SANDBOX_DIR" ]; then
+        mkdir -p -m 700 "$NOVA_DOCKER_SANDBOX_DIR"
+        echo "nova-docker-sandbox state directory" >"$marker"
+    elif [ "$(cat "$marker" 2>/dev/null)" != "nova-docker-sandbox state directory" ]; then
+        echo "sandbox: $NOVA_DOCKER_SANDBOX_DIR exists and was not made by" \
+            "the sandbox; choose another NOVA_DOCKER_SANDBOX_DIR" >&2
+        exit 1
+    fi
+    (umask 077; STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services \
+        bash tools/services.sh)
     bash tools/venvs.sh tools/sandbox-requirements.txt
 fi
 if [ ! -x "$VENV/bin/nova-docker-sandbox" ]; then

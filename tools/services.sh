@@ -45,6 +45,13 @@ engine_answers() {
     curl -sf --unix-socket "$SOCKET" http://localhost/_ping >/dev/null 2>&1
 }
 
+# "pid start-time": what the sandbox's "down" checks before it signals a
+# process, so a recycled pid is never mistaken for one started here.
+write_pid() {
+    local pid=$1 file=$2
+    echo "$pid $(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)" >"$file"
+}
+
 wait_for() {
     local what=$1 check=$2 tries=${3:-60}
     for _ in $(seq "$tries"); do
@@ -60,7 +67,7 @@ if engine_answers; then
 else
     say "starting dockerd (log: $STATE_DIR/dockerd.log)"
     setsid dockerd >"$STATE_DIR/dockerd.log" 2>&1 < /dev/null &
-    echo $! >"$STATE_DIR/dockerd.pid"
+    write_pid $! "$STATE_DIR/dockerd.pid"
     wait_for dockerd engine_answers
 fi
 
@@ -87,7 +94,7 @@ YAML
     say "starting the registry on $REGISTRY_ADDR (log: $STATE_DIR/registry.log)"
     setsid docker-registry serve "$STATE_DIR/registry.yml" \
         >"$STATE_DIR/registry.log" 2>&1 < /dev/null &
-    echo $! >"$STATE_DIR/registry.pid"
+    write_pid $! "$STATE_DIR/registry.pid"
     wait_for registry registry_answers 30
 fi
 

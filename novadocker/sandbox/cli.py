@@ -37,6 +37,10 @@ FLAVORS = (
 )
 STOP_TIMEOUT = 30
 API_TIMEOUT = 30
+# What marks a state directory as the sandbox's (tools/sandbox.sh writes
+# the same): "down" removes no other.
+MARKER = '.nova-docker-sandbox'
+MARKER_TEXT = 'nova-docker-sandbox state directory\n'
 
 
 class SandboxError(Exception):
@@ -98,10 +102,10 @@ class Sandbox:
             say('The sandbox is already running (nova: pid %d); see '
                 '"nova-docker-sandbox status".' % running)
             return
+        self._claim_dir()
         # What a crashed sandbox left running would hold its ports.
         self._stop_processes()
         self._check_ports()
-        os.makedirs(self.dir, exist_ok=True)
 
         say('[1/5] Docker engine and registry')
         client = self._engine()
@@ -135,6 +139,25 @@ class Sandbox:
                          clouds_yaml=self.clouds_yaml, cloud=CLOUD,
                          dir=self.dir, activate=os.path.join(
                              sys.prefix, 'bin', 'activate')))
+
+    def _claim_dir(self):
+        """Make the state directory, or check an existing one is ours: the
+        sandbox writes and later removes everything in it."""
+        if not os.path.exists(self.dir):
+            os.makedirs(self.dir, mode=0o700)
+        if os.listdir(self.dir) and not self._ours():
+            raise SandboxError(
+                '%s exists and was not made by the sandbox; choose another '
+                'state directory (NOVA_DOCKER_SANDBOX_DIR)' % self.dir)
+        with open(self.path(MARKER), 'w') as f:
+            f.write(MARKER_TEXT)
+
+    def _ours(self):
+        try:
+            with open(self.path(MARKER)) as f:
+                return f.read() == MARKER_TEXT
+        except OSError:
+            return False
 
     def _check_ports(self):
         for service, port in sorted(config.PORTS.items(),
@@ -272,6 +295,9 @@ class Sandbox:
         if not os.path.isdir(self.dir):
             say('The sandbox is not running and keeps no data.')
             return
+        if not self._ours():
+            raise SandboxError('%s was not made by the sandbox; leaving it '
+                               'alone' % self.dir)
         image_ids = []
         if not keep:
             self._delete_servers()
@@ -438,6 +464,8 @@ def main(argv=None):
                       help='stop the services but keep servers and data')
     args = parser.parse_args(argv)
 
+    # Databases, logs and clouds.yaml are the user's alone.
+    os.umask(0o077)
     sandbox = Sandbox(args.state_dir, getattr(args, 'glance_venv', None),
                       getattr(args, 'clouds_yaml', None))
     signal.signal(signal.SIGTERM, signal.default_int_handler)

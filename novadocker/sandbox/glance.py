@@ -12,6 +12,9 @@ import subprocess
 CONFIG = """
 [DEFAULT]
 enabled_backends = fs:file
+# No web-download: glance-api would fetch any URL a user names, from the
+# host's own network.
+enabled_import_methods = [glance-direct]
 [database]
 connection = sqlite:///{dir}/glance.sqlite
 [glance_store]

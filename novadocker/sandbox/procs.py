@@ -10,28 +10,46 @@ import socket
 import time
 
 
-def alive(pid):
+def _stat(pid):
+    """The fields of /proc/<pid>/stat after the command name, or None."""
     try:
         with open('/proc/%d/stat' % pid) as f:
-            # The state follows the parenthesised command name.
-            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+            # The command name is parenthesised and may hold anything.
+            return f.read().rsplit(')', 1)[1].split()
     except (OSError, IndexError):
-        return False
+        return None
+
+
+def alive(pid):
+    fields = _stat(pid)
+    return fields is not None and fields[0] != 'Z'
+
+
+def start_time(pid):
+    """When ``pid`` started (clock ticks since boot): with the pid, what
+    tells a process from a later one that got its recycled number."""
+    fields = _stat(pid)
+    return fields[19] if fields else None
 
 
 def read_pid(path):
-    """The pid in ``path`` if that process is alive, else None."""
+    """The pid in ``path`` if that very process is alive, else None.
+
+    A pid file holds "pid start-time"; a file without the start time, or
+    a pid now used by another process, names nothing to signal.
+    """
     try:
         with open(path) as f:
-            pid = int(f.read().strip())
+            pid, started = f.read().split()
+        pid = int(pid)
     except (OSError, ValueError):
         return None
-    return pid if alive(pid) else None
+    return pid if alive(pid) and start_time(pid) == started else None
 
 
 def write_pid(path, process):
     with open(path, 'w') as f:
-        f.write('%d\n' % process.pid)
+        f.write('%d %s\n' % (process.pid, start_time(process.pid)))
 
 
 def remove_pid(path):

@@ -10,6 +10,7 @@ ports are fixed.
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,19 @@ class SandboxTest(testtools.TestCase):
                       'pid %d' % os.getpid(), result.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.state, 'nova.pid')))
 
+    def test_leaves_alone_a_state_dir_it_did_not_make(self):
+        os.makedirs(self.state)
+        precious = os.path.join(self.state, 'precious')
+        with open(precious, 'w') as f:
+            f.write('not the sandbox\'s')
+        for command, message in (
+                ('up', '%s exists and was not made by the sandbox'),
+                ('down', '%s was not made by the sandbox; leaving it alone')):
+            result = self.sandbox(command, check=False)
+            self.assertEqual(1, result.returncode)
+            self.assertIn(message % self.state, result.stderr)
+        self.assertEqual(['precious'], os.listdir(self.state))
+
     def test_cli_session(self):
         up = self.sandbox('up')
         self.addCleanup(self.sandbox, 'down', check=False)
@@ -107,6 +121,14 @@ class SandboxTest(testtools.TestCase):
                       self.sandbox('logs', 'nova', '-n', '1000').stdout)
         self.assertEqual({'127.0.0.1'}, self._listening_addresses(
             config.PORTS.values()))
+        # The sandbox's state and credentials are its user's alone.
+        for path, mode in ((self.state, 0o700), (self.clouds_yaml, 0o600),
+                           (os.path.join(self.state, 'nova.log'), 0o600)):
+            self.assertEqual(mode, stat.S_IMODE(os.stat(path).st_mode), path)
+        # glance-api fetches no URL a user names.
+        methods = requests.get(config.url('glance-api') + '/v2/info/import',
+                               timeout=10).json()['import-methods']['value']
+        self.assertEqual(['glance-direct'], methods)
 
         # Images: the demo image is there; one of ours goes in and out.
         self.assertIn('demo', self.value('image', 'list', '-c', 'Name'))
@@ -196,8 +218,8 @@ class SandboxTest(testtools.TestCase):
 
         # web1 and the images left are down's to remove.
         image_ids = self.value('image', 'list', '-c', 'ID').split()
-        pids = [int(open(os.path.join(self.state, name + '.pid')).read())
-                for name in ('nova', 'glance')]
+        pids = [int(open(os.path.join(self.state, name + '.pid')).read()
+                    .split()[0]) for name in ('nova', 'glance')]
         down = self.sandbox('down')
         self.assertIn('deleting server web1', down.stdout)
         self.assertEqual([], self.docker.containers(

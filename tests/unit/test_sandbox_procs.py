@@ -1,0 +1,42 @@
+"""The sandbox's pid files, against real processes."""
+
+import os
+import subprocess
+
+import fixtures
+import testtools
+
+from novadocker.sandbox import procs
+
+
+class PidFileTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'nova.pid')
+        self.sleeper = subprocess.Popen(['sleep', '60'])
+        self.addCleanup(self.sleeper.wait)
+        self.addCleanup(self.sleeper.kill)
+
+    def write(self, text):
+        with open(self.path, 'w') as f:
+            f.write(text)
+
+    def test_names_the_process_it_was_written_for(self):
+        procs.write_pid(self.path, self.sleeper)
+        self.assertEqual(self.sleeper.pid, procs.read_pid(self.path))
+
+    def test_a_reused_pid_names_nothing(self):
+        # The process it was written for ended; its number now belongs to
+        # another process, which must never be signalled.
+        self.write('%d 1\n' % self.sleeper.pid)
+        self.assertIsNone(procs.read_pid(self.path))
+        self.write('%d\n' % self.sleeper.pid)
+        self.assertIsNone(procs.read_pid(self.path))
+
+    def test_ended_process_names_nothing(self):
+        procs.write_pid(self.path, self.sleeper)
+        self.sleeper.kill()
+        self.sleeper.wait()
+        self.assertIsNone(procs.read_pid(self.path))
