@@ -4,3 +4,13 @@
 from nova import monkey_patch
 
 monkey_patch.patch()
+
+# os-vif's ovs plugin reaches ovsdb-server through the socket only root can
+# open, not through a TCP port every local process can reach. The plugin
+# reads the option once, when os-vif loads it: set before any test does.
+from oslo_config import cfg  # noqa: E402
+from vif_plug_ovs import ovs  # noqa: E402
+
+cfg.CONF.register_opts(ovs.OvsPlugin.CONFIG_OPTS, group='os_vif_ovs')
+cfg.CONF.set_default('ovsdb_connection',
+                     'unix:/var/run/openvswitch/db.sock', group='os_vif_ovs')

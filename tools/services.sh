@@ -4,9 +4,10 @@
 # Uses an engine that already answers on /var/run/docker.sock; otherwise
 # installs Debian's docker.io (as root) and starts dockerd. The registry is
 # Debian's docker-registry, serving REGISTRY_DATA (default /var/lib/nova-docker/registry).
-# With WITH_OVS=1 (the tests) also Open vSwitch from Debian, its database
-# listening where os-vif looks by default (tcp:127.0.0.1:6640); this kernel
-# may have no OVS module, so bridges use the userspace datapath.
+# With WITH_OVS=1 (the tests) also Open vSwitch from Debian; its database
+# is reached through its root-only socket (/var/run/openvswitch/db.sock),
+# not TCP; this kernel may have no OVS module, so bridges use the
+# userspace datapath.
 # Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker),
 # with a pid file for each (dockerd.pid, registry.pid): whoever asked for it
 # can stop what was started, and only that.
@@ -106,8 +107,5 @@ if [ "${WITH_OVS:-0}" = 1 ]; then
         /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random \
             >"$STATE_DIR/ovs.log" 2>&1 || true
         ovs-vsctl --timeout=10 show >/dev/null
-    fi
-    if [ -z "$(ovs-vsctl get-manager)" ]; then
-        ovs-vsctl set-manager ptcp:6640:127.0.0.1
     fi
 fi

@@ -335,8 +335,7 @@ class OvsNetworkTest(NetworkTest):
 
     def setUp(self):
         super().setUp()
-        # os-vif reaches ovsdb-server at its default, tcp:127.0.0.1:6640,
-        # where tools/services.sh makes it listen.
+        # os-vif reaches ovsdb-server through its socket (tests/__init__).
         os_vif.initialize()
         ovs_privsep.vif_plug.set_client_mode(False)
         self.ovs_bridge = 'brv' + uuidutils.generate_uuid(dashed=False)[:8]
