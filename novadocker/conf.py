@@ -105,6 +105,14 @@ security_opts = [
                min=1,
                help='Shortest interval, in seconds, between two runs of an '
                     'image\'s HEALTHCHECK (with allow_image_healthchecks).'),
+    cfg.BoolOpt('root_disk_quota',
+                default=True,
+                help='Cap each container\'s writable layer at its flavor\'s '
+                     'root disk (root_gb; 0 means no cap). Needs a storage '
+                     'driver that can (overlay2 on xfs mounted with pquota, '
+                     'btrfs, zfs): nova-compute asks the engine at start and '
+                     'logs a warning when it cannot, and a project can then '
+                     'fill the engine\'s data root.'),
     cfg.IntOpt('pids_limit',
                default=1024,
                min=1,

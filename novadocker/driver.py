@@ -79,6 +79,7 @@ class DockerDriver(driver.ComputeDriver):
         self._states = powerstate.PowerStateCache(self._engine, self._host)
         self._engine_version = None
         self._host_cpus = None
+        self._root_disk_quota = False
 
     # --- host ---------------------------------------------------------
 
@@ -93,7 +94,21 @@ class DockerDriver(driver.ComputeDriver):
         self._states = powerstate.PowerStateCache(self._engine, host)
         self._engine_version = self._engine.connect()['Version']
         self._host_resources()
+        self._root_disk_quota = self._check_root_disk_quota()
         self._reap_orphan_holders()
+
+    def _check_root_disk_quota(self):
+        if not CONF.docker.root_disk_quota:
+            return False
+        refusal = self._engine.storage_quota_refusal()
+        if refusal:
+            LOG.warning('Root disks are not enforced on this host: the '
+                        'engine cannot cap a container\'s writable layer '
+                        '(%s). A server can fill the engine\'s data root; '
+                        'use overlay2 on xfs mounted with pquota, or set '
+                        '[docker] root_disk_quota = false to silence this.',
+                        refusal)
+        return not refusal
 
     def _host_resources(self):
         try:
@@ -200,7 +215,8 @@ class DockerDriver(driver.ComputeDriver):
             log_max_size_mb=CONF.docker.log_max_size,
             log_max_files=CONF.docker.log_max_files,
             allow_healthchecks=CONF.docker.allow_image_healthchecks,
-            healthcheck_min_interval=CONF.docker.healthcheck_min_interval)
+            healthcheck_min_interval=CONF.docker.healthcheck_min_interval,
+            root_disk_quota=self._root_disk_quota)
 
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,

@@ -13,6 +13,7 @@ import datetime
 import re
 import threading
 import time
+import uuid
 
 import docker
 from docker import errors as docker_errors
@@ -29,6 +30,10 @@ LOG = logging.getLogger(__name__)
 # (one-shot stats, cgroup v2, pids limits).
 MIN_API_VERSION = '1.41'
 
+
+# An image with no files, for probing what the engine allows.
+PROBE_IMAGE = 'nova-docker/probe:empty'
+EMPTY_TAR = bytes(2 * 512)
 
 # Docker reports nanoseconds; datetime keeps microseconds.
 _NANOSECONDS = re.compile(r'(\.\d{6})\d*')
@@ -397,6 +402,30 @@ class Engine:
         self._call('importing image %s:%s' % (repository, tag),
                    self._client().import_image_from_data, data,
                    repository=repository, tag=tag, changes=changes)
+
+    def storage_quota_refusal(self):
+        """Why the storage driver cannot cap a container's writable layer
+        (``--storage-opt size``), or None if it can.
+
+        Asked of the engine itself: only it knows whether its data root is,
+        say, xfs mounted with project quotas. The probe container, from an
+        empty image of its own, is never started.
+        """
+        if not self.image_exists(PROBE_IMAGE):
+            repository, tag = split_reference(PROBE_IMAGE)
+            self.import_rootfs(EMPTY_TAR, repository, tag, [])
+        client = self._client()
+        name = 'nova-docker-probe-%s' % uuid.uuid4().hex[:12]
+        try:
+            self._call('creating a container with a disk quota',
+                       client.create_container, image=PROBE_IMAGE,
+                       command=['none'], name=name,
+                       host_config=client.create_host_config(
+                           storage_opt={'size': '1G'}))
+        except exception.EngineError as e:
+            return e.kwargs['reason']
+        self.remove(name)
+        return None
 
     def save(self, reference):
         """A ``docker save`` tarball of one image, as a stream of chunks."""

@@ -67,6 +67,9 @@ class SecurityPolicy:
     log_max_files: int = 3
     allow_healthchecks: bool = False
     healthcheck_min_interval: int = 30
+    # The flavor's root disk caps the container's writable layer (where
+    # the storage driver can).
+    root_disk_quota: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -294,6 +297,8 @@ def container_spec(instance, image, host, host_cpus, policy,
     }
     host_config.update(memory_limits(flavor.memory_mb, flavor.swap or 0))
     host_config.update(cpu_limits(flavor.vcpus, host_cpus))
+    if policy.root_disk_quota and flavor.root_gb:
+        host_config['storage_opt'] = {'size': '%dG' % flavor.root_gb}
     return ContainerSpec(
         name=container_name(instance.uuid),
         image=image.id,

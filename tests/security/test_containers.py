@@ -7,9 +7,11 @@ behalf), and a workload must not fill the host's disk with its output.
 
 import glob
 import json
+import logging
 import os
 import time
 
+import fixtures
 from oslo_utils import units
 from oslo_utils import uuidutils
 
@@ -95,6 +97,26 @@ class HostileImageTest(base.DriverTestCase):
         self.assertEqual([instance.name], self.driver.list_instances())
         self.assertEqual(power_state.RUNNING,
                          self.driver.get_info(instance).state)
+
+
+class RootDiskTest(base.DriverTestCase):
+
+    def test_root_disk_is_a_quota_or_a_warning_at_start(self):
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        drv = self.make_driver(self.host)
+        refusal = drv._engine.storage_quota_refusal()
+        instance = fakes.instance(flavor=fakes.flavor(root_gb=1))
+        drv.spawn(self.context, instance, self.glance_image(), [], None, {},
+                  network_info=[])
+        storage = self.inspect(instance)['HostConfig'].get('StorageOpt')
+        if refusal:
+            # This engine's data root cannot (ext4 here): say so, once.
+            self.assertIn('Root disks are not enforced on this host',
+                          logs.output)
+            self.assertIn(refusal, logs.output)
+            self.assertFalse(storage)
+        else:
+            self.assertEqual({'size': '1G'}, storage)
 
 
 class LogFloodTest(base.DriverTestCase):

@@ -86,6 +86,19 @@ class EngineErrorsTest(testtools.TestCase):
         self.client.kill.side_effect = api_error(500, 'broken')
         self.assertRaises(exception.EngineError, self.engine.kill, 'nova-x')
 
+    def test_storage_quota_probe(self):
+        self.client.inspect_image.return_value = {'Id': 'sha256:probe'}
+        self.client.create_container.return_value = {'Id': 'x'}
+        self.assertIsNone(self.engine.storage_quota_refusal())
+        self.assertEqual({'size': '1G'}, self.client.create_host_config
+                         .call_args.kwargs['storage_opt'])
+        # The probe container goes; the probe image stays for next time.
+        self.client.remove_container.assert_called_once()
+        self.client.create_container.side_effect = api_error(
+            500, '--storage-opt is supported only for overlay over xfs')
+        self.assertEqual('--storage-opt is supported only for overlay over '
+                         'xfs', self.engine.storage_quota_refusal())
+
     def test_waiting_for_a_kill_has_a_deadline(self):
         self.engine.kill('nova-x')
         self.assertEqual(60, self.client.wait.call_args.kwargs['timeout'])

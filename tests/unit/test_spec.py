@@ -41,6 +41,15 @@ class ContainerSpecTest(testtools.TestCase):
                           spec.LABEL_PREFIX + 'new': ''},
                          self._spec(inst, image=image).labels)
 
+    def test_root_disk_caps_the_writable_layer_where_the_host_can(self):
+        for quota, root_gb, expected in ((True, 5, {'size': '5G'}),
+                                         (True, 0, None),
+                                         (False, 5, None)):
+            policy = spec.SecurityPolicy(root_disk_quota=quota)
+            inst = fakes.instance(flavor=fakes.flavor(root_gb=root_gb))
+            self.assertEqual(expected, self._spec(inst, policy=policy)
+                             .host_config.get('storage_opt'))
+
     def test_console_log_is_bounded(self):
         policy = spec.SecurityPolicy(log_max_size_mb=5, log_max_files=2)
         self.assertEqual({'type': 'json-file',
