@@ -60,6 +60,14 @@ class ArchiveRefused(ValueError):
     """The data is not an archive the driver lets into the engine."""
 
 
+class ArchiveTooLarge(ArchiveRefused):
+    """The archive unpacks to more than it may."""
+
+    def __init__(self, limit):
+        super().__init__(_('it unpacks to more than %d bytes') % limit)
+        self.limit = limit
+
+
 class ChunkReader(io.RawIOBase):
     """A file-like view of a chunk stream, for readers that only read()."""
 
@@ -239,16 +247,18 @@ def _header(blocks):
     return None
 
 
-def without_names(chunks):
+def without_names(chunks, max_bytes=None):
     """The ``docker save`` archive in ``chunks``, re-emitted nameless.
 
     Yields the rewritten archive in pieces as the source streams. The
     source is read to its end even after the archive's end marker, so a
     check riding on the source (a hash) always runs before the last piece.
-    Raises ArchiveRefused when the data is not such an archive.
+    Raises ArchiveRefused when the data is not such an archive, and
+    ArchiveTooLarge as soon as its files hold more than ``max_bytes``
+    (decompressed: a small compressed upload may unpack to anything).
     """
     blocks = _Blocks(_decompressed(chunks))
-    manifest, links = None, set()
+    manifest, links, total = None, set(), 0
     while True:
         entry = _header(blocks)
         if entry is None:
@@ -257,6 +267,9 @@ def without_names(chunks):
         path = _path(info.name)
         _check_entry(info, path, links)
         size = info.size if info.isfile() else 0
+        total += size
+        if max_bytes is not None and total > max_bytes:
+            raise ArchiveTooLarge(max_bytes)
         data = blocks.pieces(size + len(_padding(size)))
         if path in (MANIFEST, LEGACY_REPOSITORIES):
             # Whatever its kind: a link or directory under either name

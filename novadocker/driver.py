@@ -223,7 +223,9 @@ class DockerDriver(driver.ComputeDriver):
               block_device_info=None, power_on=True, accel_info=None):
         network_info = network_info or []
         vifs.check_supported(network_info)
-        image = self._images.ensure(context, image_meta)
+        image = self._images.ensure(
+            context, image_meta,
+            max_bytes=instance.flavor.root_gb * units.Gi or None)
         with self._operating_on(instance) as name:
             # Before anything else: the cleanup below must never touch an
             # instance that was already there.

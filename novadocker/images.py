@@ -230,9 +230,13 @@ class ImageHandler:
         self._pushes = futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix='nova-docker-push')
 
-    def ensure(self, context, image_meta):
-        """The engine Image to create the instance's container from."""
-        return self._ensure(context, image_meta)[0]
+    def ensure(self, context, image_meta, max_bytes=None):
+        """The engine Image to create the instance's container from.
+
+        An image brought in from Glance may unpack to ``max_bytes`` at most
+        (the root disk of the flavor booting it).
+        """
+        return self._ensure(context, image_meta, max_bytes)[0]
 
     def cache(self, context, image_id):
         """Bring a Glance image in ahead of boot; False if already there."""
@@ -273,7 +277,7 @@ class ImageHandler:
             self._engine.remove_image(private)
         return reference
 
-    def _ensure(self, context, image_meta):
+    def _ensure(self, context, image_meta, max_bytes=None):
         check_container_format(image_meta)
         reference = local_reference(self.registry, image_meta)
         # One transfer per image, however many spawns want it at once.
@@ -281,7 +285,7 @@ class ImageHandler:
             image = self._trusted(reference)
             if image is not None:
                 return image, False
-            self._bring_in(context, image_meta.id, reference)
+            self._bring_in(context, image_meta.id, reference, max_bytes)
             return self._trusted(reference), True
 
     def _trusted(self, reference):
@@ -331,7 +335,7 @@ class ImageHandler:
                 if self._discard(reference):
                     self.records.drop(reference)
 
-    def _bring_in(self, context, image_id, reference):
+    def _bring_in(self, context, image_id, reference, max_bytes):
         try:
             self._engine.pull(reference)
             self._record(self._engine.image(reference).id, reference)
@@ -353,7 +357,7 @@ class ImageHandler:
                     raise
                 LOG.warning('%s; loading its data from Glance instead',
                             e.format_message())
-        self._load_from_glance(context, glance_image, reference)
+        self._load_from_glance(context, glance_image, reference, max_bytes)
 
     def _pull_as(self, image_id, source, reference):
         try:
@@ -370,7 +374,8 @@ class ImageHandler:
         LOG.info('Pulled image %(source)s from the registry as %(ref)s',
                  {'source': source, 'ref': reference})
 
-    def _load_from_glance(self, context, glance_image, reference):
+    def _load_from_glance(self, context, glance_image, reference,
+                          max_bytes):
         image_id = glance_image['id']
         algorithm, digest = expected_hash(glance_image)
         chunks = VerifiedChunks(image_id, self._glance.download(
@@ -379,7 +384,13 @@ class ImageHandler:
             # Nameless: the engine reports the image by its id alone, and
             # no name in the engine moves, whatever the tarball asks for.
             loaded = self._engine.load(prefetched(
-                archive.without_names(chunks)))
+                archive.without_names(chunks, max_bytes)))
+        except archive.ArchiveTooLarge as e:
+            raise exception.ImageUnacceptable(
+                image_id=image_id,
+                reason=_("it unpacks to more than %d MiB, the root disk of "
+                         "the flavor booting it") % (e.limit // units.Mi)
+            ) from e
         except archive.ArchiveRefused as e:
             raise exception.ImageUnacceptable(image_id=image_id,
                                               reason=str(e)) from e

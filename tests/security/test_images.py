@@ -7,13 +7,17 @@ still names what it named before.
 """
 
 import contextlib
+import gzip
+import io
 import json
 import subprocess
+import tarfile
 import threading
 import time
 
 import docker
 import fixtures
+from oslo_utils import units
 
 from nova import exception as nova_exception
 import nova.conf
@@ -199,6 +203,39 @@ class NamesInsideTarballsTest(HostileImageTestCase):
         # The internal name was never given to anything.
         self.assertRaises(docker.errors.ImageNotFound,
                           self.client.inspect_image, internal)
+
+
+class OversizeImageTest(test_images.GlanceImageTestCase):
+
+    def test_small_upload_unpacking_beyond_the_root_disk(self):
+        # 1 MiB in Glance, 1.1 GiB once decompressed: nova's own check of
+        # the Glance size against the flavor cannot see it.
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode='wb', compresslevel=1) as gz:
+            with tarfile.open(fileobj=gz, mode='w|') as tar:
+                info = tarfile.TarInfo('zeros/layer.tar')
+                info.size = 1100 * units.Mi
+                tar.addfile(info, Zeros())
+        image = self.upload(out.getvalue())
+        instance = fakes.instance(flavor=fakes.flavor(root_gb=1))
+        error = self.assertRaises(
+            nova_exception.ImageUnacceptable, self.driver.spawn,
+            self.context, instance, self.meta(image), [], None, {},
+            network_info=[])
+        self.assertIn('unpacks to more than 1024 MiB, the root disk of the '
+                      'flavor', error.format_message())
+        self.assertEqual([], self.engine_references(image['id']))
+
+
+class Zeros(io.RawIOBase):
+    """As many zero bytes as are read."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        buffer[:] = bytes(len(buffer))
+        return len(buffer)
 
 
 class RegistryPointerTest(HostileImageTestCase):

@@ -196,6 +196,26 @@ class WithoutNamesTest(testtools.TestCase):
         self.assertIn('glance went away', str(error))
 
 
+class SizeBoundTest(testtools.TestCase):
+
+    def test_files_may_hold_up_to_the_bound(self):
+        held = len(b'layer bytes' * 100) + len(b'{"config": {}}') + len(
+            b'{"victim": {"latest": "x"}}') + len(json.dumps(MANIFEST))
+        self.assertTrue(b''.join(archive.without_names([make()], held)))
+        self.assertRaises(archive.ArchiveTooLarge, b''.join,
+                          archive.without_names([make()], held - 1))
+
+    def test_a_compressed_bomb_is_stopped_early(self):
+        bomb = gzip.compress(make(entry('zeros', bytes(64 * 2 ** 20))),
+                             compresslevel=1)
+        produced = []
+        error = self.assertRaises(
+            archive.ArchiveTooLarge, produced.extend,
+            archive.without_names([bomb], 2 ** 20))
+        self.assertEqual(2 ** 20, error.limit)
+        self.assertLess(sum(len(p) for p in produced), 2 ** 20)
+
+
 class ChunkReaderTest(testtools.TestCase):
 
     def test_reads_across_chunk_boundaries(self):

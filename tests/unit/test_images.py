@@ -101,7 +101,7 @@ class ReferenceTest(testtools.TestCase):
             handler = images.ImageHandler(fake, None, REGISTRY, records)
             brought_in = []
             self.patch(handler, '_bring_in',
-                       lambda ctx, image_id, ref: brought_in.append(ref))
+                       lambda ctx, image_id, ref, _: brought_in.append(ref))
             handler.ensure(None, meta)
             self.assertEqual([('remove_image', reference, True)], fake.calls)
             self.assertEqual([reference], brought_in)
