@@ -28,6 +28,15 @@ engine_opts = [
                help='Seconds to wait for one Docker Engine API call before '
                     'giving up. Calls that wait for a container to stop get '
                     'their stop timeout added on top.'),
+    cfg.IntOpt('image_transfer_timeout',
+               default=3600,
+               min=1,
+               help='Seconds one image transfer (a load from Glance, a pull '
+                    'or push through the registry, the save of a snapshot) '
+                    'may take in all before it is abandoned, so a transfer '
+                    'that trickles cannot hold a boot or a snapshot forever. '
+                    'Each read from the engine also fails after api_timeout '
+                    'seconds without data.'),
     cfg.IntOpt('stop_timeout',
                default=30,
                min=0,

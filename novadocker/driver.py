@@ -66,9 +66,9 @@ class DockerDriver(driver.ComputeDriver):
 
     def __init__(self, virtapi):
         super().__init__(virtapi)
-        self._engine = docker_engine.Engine(CONF.docker.host_url,
-                                            CONF.docker.api_version,
-                                            CONF.docker.api_timeout)
+        self._engine = docker_engine.Engine(
+            CONF.docker.host_url, CONF.docker.api_version,
+            CONF.docker.api_timeout, CONF.docker.image_transfer_timeout)
         self._images = images.ImageHandler(
             self._engine, glance.API(), images.registry_address(
                 CONF.docker.registry_host,

@@ -98,10 +98,12 @@ class Image:
 class Engine:
     """A Docker engine, addressed by URL, shared safely between threads."""
 
-    def __init__(self, url, api_version='auto', timeout=60):
+    def __init__(self, url, api_version='auto', timeout=60,
+                 transfer_timeout=3600):
         self.url = url
         self._wanted_version = api_version
         self._timeout = timeout
+        self._transfer_timeout = transfer_timeout
         self._version = None
         self._local = threading.local()
 
@@ -319,10 +321,21 @@ class Engine:
 
     # --- images -------------------------------------------------------
 
+    def _within_deadline(self, operation, items):
+        """``items``, until the image transfer they belong to has taken
+        longer than it may. Every read has the API timeout besides: a
+        stalled transfer ends then."""
+        deadline = time.monotonic() + self._transfer_timeout
+        for item in items:
+            if time.monotonic() > deadline:
+                raise exception.EngineTimeout(
+                    operation=operation, seconds=self._transfer_timeout)
+            yield item
+
     def _consume(self, operation, messages):
         """Read an engine progress stream to its end; raise on its errors."""
         def read():
-            for message in messages:
+            for message in self._within_deadline(operation, messages):
                 if message.get('error'):
                     raise exception.EngineError(operation=operation,
                                                 reason=message['error'])
@@ -388,8 +401,10 @@ class Engine:
         ids for images saved without a name.
         """
         loaded = []
-        for message in self._consume('loading an image', self._call(
-                'loading an image', self._client().load_image, chunks)):
+        operation = 'loading an image'
+        for message in self._consume(operation, self._call(
+                operation, self._client().load_image,
+                self._within_deadline(operation, chunks))):
             text = message.get('stream', '').strip()
             for prefix in ('Loaded image ID: ', 'Loaded image: '):
                 if text.startswith(prefix):
@@ -429,8 +444,9 @@ class Engine:
 
     def save(self, reference):
         """A ``docker save`` tarball of one image, as a stream of chunks."""
-        return self._call('saving %s' % reference, self._client().get_image,
-                          reference)
+        operation = 'saving %s' % reference
+        return self._within_deadline(operation, self._call(
+            operation, self._client().get_image, reference))
 
     def commit(self, name, reference, pause=True):
         """Commit a container's filesystem as image ``reference``."""

@@ -12,6 +12,11 @@ class EngineError(exception.NovaException):
     msg_fmt = _("Docker engine refused %(operation)s: %(reason)s")
 
 
+class EngineTimeout(EngineError):
+    msg_fmt = _("Docker engine did not finish %(operation)s within "
+                "%(seconds)d seconds ([docker] image_transfer_timeout)")
+
+
 class ContainerNotFound(exception.NotFound):
     msg_fmt = _("Container %(name)s does not exist in the Docker engine.")
 

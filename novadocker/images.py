@@ -175,6 +175,9 @@ def prefetched(chunks, depth=8, size=units.Mi):
         pending, pending_size = [], 0
         try:
             for chunk in chunks:
+                if consumer_gone.is_set():
+                    # An aborted transfer reads no more of its source.
+                    return
                 pending.append(chunk)
                 pending_size += len(chunk)
                 if pending_size >= size:
@@ -394,6 +397,9 @@ class ImageHandler:
         except archive.ArchiveRefused as e:
             raise exception.ImageUnacceptable(image_id=image_id,
                                               reason=str(e)) from e
+        except docker_exception.EngineTimeout:
+            # Not the image's fault: another host may well succeed.
+            raise
         except docker_exception.EngineError as e:
             raise exception.ImageUnacceptable(
                 image_id=image_id,

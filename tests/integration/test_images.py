@@ -15,6 +15,7 @@ from oslo_utils import uuidutils
 
 from nova import exception as nova_exception
 
+from novadocker import exception
 from novadocker import images
 from tests.integration import base
 from tests.unit import fakes
@@ -216,6 +217,29 @@ class BadImagesTest(GlanceImageTestCase):
 
     def test_empty_upload(self):
         self.assert_refused(self.upload(b''))
+
+    def test_transfer_that_trickles_past_its_deadline(self):
+        self.flags.config(image_transfer_timeout=1, group='docker')
+        drv = self.make_driver(self.host + '-slow')
+        image = self.upload(self.tarball)
+        glance_api = drv._images._glance
+        real = glance_api.download
+
+        def trickling(context, image_id, **kwargs):
+            for chunk in real(context, image_id, **kwargs):
+                time.sleep(1.5)
+                yield chunk
+
+        self.useFixture(fixtures.MockPatchObject(glance_api, 'download',
+                                                 trickling))
+        started = time.monotonic()
+        error = self.assertRaises(exception.EngineTimeout, self.spawn_from,
+                                  image, drv)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertIn('loading an image within 1 seconds',
+                      error.format_message())
+        self.assertEqual([], drv.list_instance_uuids())
+        self.assertEqual([], self.engine_references(image['id']))
 
     def test_glance_failing_mid_stream(self):
         image = self.upload(self.tarball)

@@ -99,6 +99,20 @@ class EngineErrorsTest(testtools.TestCase):
         self.assertEqual('--storage-opt is supported only for overlay over '
                          'xfs', self.engine.storage_quota_refusal())
 
+    def test_image_transfers_have_a_deadline(self):
+        self.engine._transfer_timeout = 0
+        self.client.pull.return_value = iter([{'status': 'a'}])
+        raised = self.assertRaises(exception.EngineTimeout, self.engine.pull,
+                                   'r/x:y')
+        self.assertIn('pulling r/x:y within 0 seconds',
+                      raised.format_message())
+        self.client.get_image.return_value = iter([b'a'])
+        self.assertRaises(exception.EngineTimeout, list,
+                          self.engine.save('r/x:y'))
+        self.engine._transfer_timeout = 60
+        self.client.get_image.return_value = iter([b'a', b'b'])
+        self.assertEqual([b'a', b'b'], list(self.engine.save('r/x:y')))
+
     def test_waiting_for_a_kill_has_a_deadline(self):
         self.engine.kill('nova-x')
         self.assertEqual(60, self.client.wait.call_args.kwargs['timeout'])

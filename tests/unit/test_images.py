@@ -209,3 +209,21 @@ class PrefetchedTest(testtools.TestCase):
         time.sleep(0.3)
         # One taken, four queued, one waiting to be queued.
         self.assertLessEqual(len(produced), 6)
+
+    def test_small_chunks_stop_being_read_once_the_consumer_left(self):
+        produced = []
+
+        def source():
+            yield b'x' * 1000
+            for i in range(1000):
+                produced.append(i)
+                time.sleep(0.001)
+                yield b'x'
+
+        # The small chunks are joined, never put: only noticing that the
+        # consumer left stops reading them.
+        stream = images.prefetched(source(), size=1000)
+        next(stream)
+        stream.close()
+        time.sleep(1.5)
+        self.assertLess(len(produced), 100)
