@@ -134,9 +134,9 @@ class DockerDriver(driver.ComputeDriver):
         """Remove namespace holders whose instance has no container.
 
         One outlives its instance when nova-compute stopped between the two
-        removals, or a removal failed; its veth pairs go with it. The
-        instance's lock keeps a spawn, which starts the holder first, from
-        losing it.
+        removals, or a removal failed; its veth pairs go with it, what Open
+        vSwitch holds of its ports is removed. The instance's lock keeps a
+        spawn, which starts the holder first, from losing it.
         """
         for holder in self._engine.containers(
                 spec.netns_host_label_filter(self._host)):
@@ -149,6 +149,7 @@ class DockerDriver(driver.ComputeDriver):
                     LOG.warning('Removed the network namespace holder of '
                                 'instance %s, which has no container',
                                 uuid)
+                    vifs.remove_leftovers(uuid)
 
     def update_provider_tree(self, provider_tree, nodename, allocations=None):
         ratios = self._get_allocation_ratios(

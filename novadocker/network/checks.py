@@ -22,6 +22,10 @@ _HOST_END = re.compile(r'^tap[0-9a-f-]{1,12}$')
 _PEER = re.compile(r'^ns[0-9a-f-]{1,13}$')
 _INSIDE = re.compile(r'^eth[0-9]{1,4}$')
 _MAC = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
+_UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
+                   r'[0-9a-f]{12}$')
+# What os-vif's ovs plugin makes for a port with hybrid plug.
+_HYBRID = re.compile(r'^(qbr|qvb|qvo)[0-9a-f-]{1,11}$')
 # iptables' wildcard of os-vif's per-port bridges (hybrid plug).
 HYBRID_BRIDGES = 'qbr+'
 MAX_METRIC = 2 ** 32 - 1
@@ -39,6 +43,14 @@ def _match(pattern, value, what):
 
 def host_end(name):
     return _match(_HOST_END, name, 'host interface name')
+
+
+def instance_uuid(value):
+    return _match(_UUID, value, 'instance uuid')
+
+
+def hybrid_device(name):
+    return _match(_HYBRID, name, 'hybrid plug device')
 
 
 def bridge(name):

@@ -194,7 +194,10 @@ def interface_names(pid):
 @privsep.net_admin.entrypoint
 def delete_link(name):
     """Delete a port's host end (and its peer); gone is fine."""
-    name = checks.host_end(name)
+    return _delete_link(checks.host_end(name))
+
+
+def _delete_link(name):
     with IPRoute() as ipr:
         try:
             ipr.link('del', ifname=name)
@@ -203,6 +206,27 @@ def delete_link(name):
                 raise
             return False
     return True
+
+
+@privsep.net_admin.entrypoint
+def remove_ovs_ports(instance_uuid):
+    """Remove what os-vif's ovs plugin made for an instance whose ports
+    cannot be unplugged the usual way (their namespace is already gone):
+    the OVS ports carrying its ``vm-uuid`` and, with hybrid plug, their
+    per-port bridge and veth pair. Returns the OVS ports removed.
+    """
+    found = processutils.execute(
+        'ovs-vsctl', '--timeout=10', '--columns=name', '--format=csv',
+        '--data=bare', '--no-headings', 'find', 'Interface',
+        'external_ids:vm-uuid=%s' % checks.instance_uuid(instance_uuid))[0]
+    names = found.split()
+    for name in names:
+        processutils.execute('ovs-vsctl', '--timeout=10', '--if-exists',
+                             'del-port', name)
+        if name.startswith('qvo'):
+            for prefix in ('qvb', 'qbr'):
+                _delete_link(checks.hybrid_device(prefix + name[3:]))
+    return names
 
 
 @privsep.net_admin.entrypoint

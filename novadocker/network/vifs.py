@@ -117,6 +117,20 @@ def unplug(network_info, instance):
                       'host': interface.host_name}, instance=instance)
 
 
+def remove_leftovers(instance_uuid):
+    """What Open vSwitch still holds of a reaped instance's ports."""
+    try:
+        removed = linux_net.remove_ovs_ports(instance_uuid)
+    except Exception as e:
+        # No Open vSwitch on this host, or it does not answer.
+        LOG.debug('No OVS ports of instance %(uuid)s removed: %(error)s',
+                  {'uuid': instance_uuid, 'error': e})
+        return
+    if removed:
+        LOG.info('Removed OVS ports %(ports)s of instance %(uuid)s',
+                 {'ports': ', '.join(removed), 'uuid': instance_uuid})
+
+
 def attach(pid, vif, instance):
     """Plug a port into the running namespace of ``pid`` as the next ethN."""
     interface = spec.attached_interface(vif, linux_net.interface_names(pid))

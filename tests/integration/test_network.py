@@ -236,14 +236,27 @@ class NetworkTest(base.DriverTestCase):
                 break
             time.sleep(0.1)
         self.assertEqual(kept_end, host_ends & self.host_links())
+        # Nor does the switch keep anything of theirs.
+        self.assertEqual({self.switch_port(ports[2])}, self.switch_ports())
         self.assertEqual('running', self.docker_state(kept))
+
+    def switch_port(self, port):
+        """The name ``port`` has on the network's switch."""
+        return spec.interfaces([port])[0].host_name
+
+    def switch_ports(self):
+        return set(os.listdir('/sys/class/net/%s/brif' % self.bridge))
 
     def test_privileged_side_refuses_what_the_driver_never_asks(self):
         # As a nova-compute taken over would ask the root daemon.
         web = self.boot(self.port(95))
         workload = self.inspect(web)['State']['Pid']
         interface = dataclasses.asdict(spec.interfaces([self.port(96)])[0])
-        links = self.host_links()
+        # Only these: other tests plug and unplug beside this one.
+        watched = {'lo', 'docker0', self.bridge, interface['host_name'],
+                   interface['peer_name'],
+                   spec.interfaces([self.port(95)])[0].host_name}
+        links = watched & self.host_links()
         for pid in (1, os.getpid(), workload):
             self.assertRaises(checks.Refused, linux_net.plug_veth, pid,
                               interface, self.bridge)
@@ -252,7 +265,7 @@ class NetworkTest(base.DriverTestCase):
             self.assertRaises(checks.Refused, linux_net.delete_link, name)
         self.assertRaises(checks.Refused, linux_net.allow_bridged_traffic,
                           '-j')
-        self.assertEqual(links, self.host_links())
+        self.assertEqual(links, watched & self.host_links())
 
     def test_unsupported_vif_type_fails_before_anything_exists(self):
         port = self.port(51, vif_type='vhostuser')
@@ -362,6 +375,14 @@ class OvsNetworkTest(NetworkTest):
     @staticmethod
     def ovs(*args):
         return processutils.execute('ovs-vsctl', *args)[0].strip()
+
+    def switch_port(self, port):
+        if self.hybrid:
+            return 'qvo' + port['id'][:11]
+        return super().switch_port(port)
+
+    def switch_ports(self):
+        return set(self.ovs('list-ports', self.ovs_bridge).split())
 
     def test_ovs_port_carries_what_neutron_looks_for(self):
         port = self.port(101)

@@ -9,6 +9,7 @@ import requests
 import nova.conf
 
 from novadocker import images
+from novadocker import spec
 from tests.functional import base
 from tests.security import crafted
 from tests.security import test_images
@@ -76,3 +77,24 @@ class HostileUploadTest(base.DockerTestCase):
         self.assertIn(images.REGISTRY_IMAGE_PROPERTY,
                       server['fault']['message'])
         self.assertIn(pointer, server['fault']['message'])
+
+    def test_image_configuration_reaches_no_further_than_its_container(self):
+        image = self.upload(crafted.rewrite(
+            b''.join(self.docker.get_image(base.integration.test_image())),
+            Labels={spec.LABEL_NETNS_OF: self.victim['id'],
+                    spec.LABEL_NETNS_HOST: self.hosts[0],
+                    spec.LABEL_UUID: self.victim['id']},
+            Healthcheck={'Test': ['CMD-SHELL', 'true'],
+                         'Interval': 10 ** 6}))
+        server = self.boot(image=image)
+        container = self.container(server)
+        labels = container['Config']['Labels']
+        self.assertEqual(server['id'], labels[spec.LABEL_UUID])
+        self.assertEqual('', labels[spec.LABEL_NETNS_OF])
+        self.assertEqual(['NONE'], container['Config']['Healthcheck']['Test'])
+        self.assertEqual({'max-size': '10m', 'max-file': '3'},
+                         container['HostConfig']['LogConfig']['Config'])
+        # nova still sees exactly its two servers on the host.
+        driver = self.computes[self.hosts[0]].manager.driver
+        self.assertEqual(sorted([self.victim['id'], server['id']]),
+                         sorted(driver.list_instance_uuids()))
