@@ -12,6 +12,9 @@ from oslo_concurrency import processutils
 from oslo_utils import uuidutils
 from vif_plug_ovs import privsep as ovs_privsep
 
+from nova import context
+from nova import objects
+
 from novadocker.network import privsep
 from tests.functional import base
 
@@ -63,3 +66,31 @@ class PortsTest(base.DockerTestCase):
             devices = processutils.execute('ip', '-o', 'link')[0]
             self.assertNotIn('tap' + port['id'][:11], devices)
         self.assertEqual([], self.containers(holders=True))
+
+    def test_port_unpluggable_at_compute_start_errors_its_server_only(self):
+        web = self._create_server(
+            image_uuid=self.image['id'],
+            networks=[{'port': self.neutron.port_1['id']}])
+        db = self._create_server(
+            image_uuid=self.image['id'],
+            networks=[{'port': self.neutron.port_2['id']}])
+        # While nova-compute is down, web's port loses its binding (its
+        # agent went, say): nova's cache of it says binding_failed.
+        ctx = context.get_admin_context()
+        instance = objects.Instance.get_by_uuid(
+            ctx, web['id'], expected_attrs=['info_cache'])
+        network_info = instance.info_cache.network_info
+        network_info[0]['type'] = 'binding_failed'
+        instance.info_cache.network_info = network_info
+        instance.info_cache.save()
+        host = self.hosts[0]
+        self.computes[host] = self.restart_compute_service(
+            self.computes[host], keep_hypervisor_state=False)
+        # nova records no fault for it: its log names the port binding.
+        self._wait_for_server_parameter(web, {'status': 'ERROR'},
+                                        wait_for_fault_key=False)
+        self.assertEqual('ACTIVE', self._show_server(db)['status'])
+        service, = self.admin_api.get_services(binary='nova-compute',
+                                               host=host)
+        self.assertEqual('up', service['state'])
+        self.assertTrue(self.container(db)['State']['Running'])
