@@ -10,6 +10,7 @@ addresses, only namespaces of the driver's own namespace holders.
 import ipaddress
 import os
 import re
+import time
 
 from novadocker import spec
 
@@ -109,18 +110,30 @@ def interface(values):
     }
 
 
-def holder_pid(pid, proc='/proc'):
+def holder_pid(pid, proc='/proc', patience=2.0):
     """``pid``, if it is a namespace holder's: the driver's holder command,
-    in a network namespace other than this process's own."""
+    in a network namespace other than this process's own.
+
+    A container's first process runs the runtime's own init until it
+    execs the container's command, a moment after the engine says the
+    container started: a pid is given ``patience`` seconds to become a
+    holder before it is refused.
+    """
     _int_in(pid, 2, 2 ** 22, 'pid')
-    try:
-        with open('%s/%d/cmdline' % (proc, pid), 'rb') as f:
-            command = f.read().split(b'\0')[:-1]
-        theirs = os.stat('%s/%d/ns/net' % (proc, pid)).st_ino
-        ours = os.stat('%s/self/ns/net' % proc).st_ino
-    except OSError as e:
-        raise Refused('process %d cannot be inspected: %s' % (pid, e))
-    if command != [part.encode() for part in spec.NETNS_HOLDER_COMMAND]:
+    wanted = [part.encode() for part in spec.NETNS_HOLDER_COMMAND]
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with open('%s/%d/cmdline' % (proc, pid), 'rb') as f:
+                command = f.read().split(b'\0')[:-1]
+            theirs = os.stat('%s/%d/ns/net' % (proc, pid)).st_ino
+            ours = os.stat('%s/self/ns/net' % proc).st_ino
+        except OSError as e:
+            raise Refused('process %d cannot be inspected: %s' % (pid, e))
+        if command == wanted or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    if command != wanted:
         raise Refused('process %d is not a namespace holder' % pid)
     if theirs == ours:
         raise Refused('process %d shares this host\'s network namespace'

@@ -1,6 +1,7 @@
 """The privileged side's checks of what it is asked to do."""
 
 import os
+import threading
 
 import fixtures
 import testtools
@@ -83,6 +84,17 @@ class HolderPidTest(testtools.TestCase):
         self.process(4242, b'/bin/sleep\x002147483647\x00', 'holder-netns')
         self.assertEqual(4242, checks.holder_pid(4242, proc=self.proc))
 
+    def test_a_holder_still_starting_is_waited_for(self):
+        self.process(4243, b'runc\0init\0', 'holder-netns')
+        cmdline = os.path.join(self.proc, '4243', 'cmdline')
+
+        def exec_the_holder():
+            with open(cmdline, 'wb') as f:
+                f.write(b'/bin/sleep\x002147483647\x00')
+
+        threading.Timer(0.2, exec_the_holder).start()
+        self.assertEqual(4243, checks.holder_pid(4243, proc=self.proc))
+
     def test_anything_else_is_refused(self):
         self.process(10, b'/bin/sh\0-c\0sleep 2147483647\0', 'netns-a')
         self.process(11, b'/bin/sleep\x002147483647\x00', 'host-netns')
@@ -91,5 +103,5 @@ class HolderPidTest(testtools.TestCase):
                           (12, 'cannot be inspected'),
                           (1, 'out of range'), ('10', 'out of range')):
             error = self.assertRaises(checks.Refused, checks.holder_pid,
-                                      pid, proc=self.proc)
+                                      pid, proc=self.proc, patience=0.1)
             self.assertIn(text, str(error))
