@@ -45,13 +45,14 @@ class PortsTest(base.DockerTestCase):
         output = self.docker.exec_start(execution).decode()
         return self.docker.exec_inspect(execution)['ExitCode'], output
 
+    def boot_two(self):
+        """Servers on the fixture's two ports of one network."""
+        return [self._create_server(image_uuid=self.image['id'],
+                                    networks=[{'port': port['id']}])
+                for port in (self.neutron.port_1, self.neutron.port_2)]
+
     def test_servers_on_one_network_reach_each_other(self):
-        web = self._create_server(
-            image_uuid=self.image['id'],
-            networks=[{'port': self.neutron.port_1['id']}])
-        db = self._create_server(
-            image_uuid=self.image['id'],
-            networks=[{'port': self.neutron.port_2['id']}])
+        web, db = self.boot_two()
         code, addresses = self.run_in(web, 'ip', 'addr', 'show', 'eth0')
         self.assertEqual(0, code, addresses)
         self.assertIn(self.neutron.port_1['mac_address'], addresses)
@@ -68,12 +69,7 @@ class PortsTest(base.DockerTestCase):
         self.assertEqual([], self.containers(holders=True))
 
     def test_port_unpluggable_at_compute_start_errors_its_server_only(self):
-        web = self._create_server(
-            image_uuid=self.image['id'],
-            networks=[{'port': self.neutron.port_1['id']}])
-        db = self._create_server(
-            image_uuid=self.image['id'],
-            networks=[{'port': self.neutron.port_2['id']}])
+        web, db = self.boot_two()
         # While nova-compute is down, web's port loses its binding (its
         # agent went, say): nova's cache of it says binding_failed.
         ctx = context.get_admin_context()
