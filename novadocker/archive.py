@@ -21,6 +21,7 @@ passed on.
 
 import bz2
 import io
+import itertools
 import json
 import lzma
 import posixpath
@@ -174,18 +175,13 @@ def _decompressed(chunks):
             break
     for magic, make in _COMPRESSIONS:
         if head.startswith(magic):
-            return _inflate(make(), [head], chunks)
-    return _joined([head], chunks)
+            return _inflate(make(), itertools.chain([head], chunks))
+    return itertools.chain([head], chunks)
 
 
-def _joined(first, rest):
-    yield from first
-    yield from rest
-
-
-def _inflate(decompressor, first, rest):
+def _inflate(decompressor, chunks):
     """Decompress at most a piece at a time: a small bomb stays small."""
-    for chunk in _joined(first, rest):
+    for chunk in chunks:
         data = chunk
         while not decompressor.eof:
             yield decompressor.decompress(data, _PIECE)

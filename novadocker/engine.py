@@ -81,7 +81,6 @@ class Image:
     # The engine's Healthcheck object (Test, Interval, ... in
     # nanoseconds), or None.
     healthcheck: dict
-    volumes: tuple
     tagged_at: str
 
     @classmethod
@@ -90,7 +89,6 @@ class Image:
         return cls(reference=reference, id=details['Id'],
                    labels=dict(config.get('Labels') or {}),
                    healthcheck=config.get('Healthcheck'),
-                   volumes=tuple(sorted(config.get('Volumes') or ())),
                    tagged_at=(details.get('Metadata') or {}).get(
                        'LastTagTime'))
 

@@ -341,7 +341,8 @@ class ImageHandler:
     def _bring_in(self, context, image_id, reference, max_bytes):
         try:
             self._engine.pull(reference)
-            self._record(self._engine.image(reference).id, reference)
+            # Pulled under its own name: only the record is missing.
+            self.records.put(reference, self._engine.image(reference).id)
             LOG.info('Pulled image %s from the registry', reference)
             return
         except docker_exception.EngineError as e:

@@ -23,8 +23,7 @@ class FakeEngine:
         if reference not in self.present:
             return None
         return engine.Image(reference=reference, id=self.present[reference],
-                            labels={}, healthcheck=None, volumes=(),
-                            tagged_at=None)
+                            labels={}, healthcheck=None, tagged_at=None)
 
     def remove_image(self, reference, untag=False):
         self.calls.append(('remove_image', reference, untag))

@@ -14,7 +14,7 @@ from tests.unit import fakes
 
 POLICY = spec.SecurityPolicy(cap_drop=('NET_RAW',), pids_limit=100)
 IMAGE = engine.Image(reference='glance/x:y', id='sha256:' + 'a' * 64,
-                     labels={}, healthcheck=None, volumes=(), tagged_at=None)
+                     labels={}, healthcheck=None, tagged_at=None)
 SECOND = 10 ** 9
 
 
