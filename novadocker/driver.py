@@ -138,10 +138,16 @@ class DockerDriver(driver.ComputeDriver):
         vSwitch holds of its ports is removed. The instance's lock keeps a
         spawn, which starts the holder first, from losing it.
         """
-        for holder in self._engine.containers(
-                spec.netns_host_label_filter(self._host)):
+        holders = self._engine.containers(
+            spec.netns_host_label_filter(self._host))
+        if not holders:
+            return
+        # One listing answers the pass; only a holder that looks orphaned
+        # is looked at again, under the lock, before it goes.
+        instances = set(self.list_instance_uuids())
+        for holder in holders:
             uuid = holder['Labels'].get(spec.LABEL_NETNS_OF)
-            if not uuid:
+            if not uuid or uuid in instances:
                 continue
             with lockutils.lock(_lock_name(uuid)):
                 if self._states.state(uuid, fresh=True) is None:
