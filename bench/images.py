@@ -32,7 +32,7 @@ from nova import context as nova_context
 from nova import objects
 
 from bench import common
-from novadocker.sandbox import demo
+from novadocker_sandbox import demo
 from tests import glance
 from tests.integration import base
 from tests.unit import fakes

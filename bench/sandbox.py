@@ -18,8 +18,8 @@ import time
 import docker
 import requests
 
-from novadocker.sandbox import config
-from novadocker.sandbox import procs
+from novadocker_sandbox import config
+from novadocker_sandbox import procs
 from tests.integration import base
 
 

@@ -16,7 +16,7 @@ import time
 
 import requests
 
-from novadocker.sandbox import glance as glance_api
+from novadocker_sandbox import glance as glance_api
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.environ.get('NOVA_DOCKER_GLANCE_VENV',

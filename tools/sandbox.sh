@@ -32,7 +32,7 @@ if [ "${1:-}" = up ]; then
     fi
     (umask 077; STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services \
         bash tools/services.sh)
-    bash tools/venvs.sh tools/sandbox-requirements.txt
+    bash tools/venvs.sh sandbox/requirements.txt
 fi
 if [ ! -x "$VENV/bin/nova-docker-sandbox" ]; then
     echo "sandbox: not installed yet; run: tools/sandbox.sh up" >&2

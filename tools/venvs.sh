@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the virtualenvs: VENV (default .venv) with nova-docker and the
-# requirement files given as arguments, and NOVA_DOCKER_GLANCE_VENV
+# Makes the virtualenvs: VENV (default .venv) with nova-docker, the
+# sandbox's distribution (sandbox/) and the requirement files given as
+# arguments, and NOVA_DOCKER_GLANCE_VENV
 # (default .venv-glance) with glance-api, which runs as a child process
 # (glance takes over the process-wide configuration and logging).
 set -euo pipefail
@@ -24,4 +25,4 @@ echo "venvs: installing glance into $GLANCE_VENV" >&2
 "$GLANCE_VENV/bin/pip" install -q -r tools/glance-requirements.txt
 # Not editable: nova/virt/docker must land inside nova's own package
 # directory for nova's loader to find it.
-"$VENV/bin/pip" install -q --no-deps --force-reinstall .
+"$VENV/bin/pip" install -q --no-deps --force-reinstall . ./sandbox

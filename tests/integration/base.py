@@ -23,7 +23,7 @@ from nova.virt import fake as fake_virt
 
 from novadocker import driver
 from novadocker import images
-from novadocker.sandbox import demo
+from novadocker_sandbox import demo
 from novadocker import spec
 from tests import glance
 from tests.unit import fakes

@@ -20,8 +20,8 @@ import docker
 import requests
 import testtools
 
-from novadocker.sandbox import config
-from novadocker.sandbox import procs
+from novadocker_sandbox import config
+from novadocker_sandbox import procs
 from novadocker import spec
 from tests.integration import base as integration
 

@@ -18,7 +18,7 @@ from oslo_utils import uuidutils
 from nova.compute import power_state
 
 from novadocker import images
-from novadocker.sandbox import demo
+from novadocker_sandbox import demo
 from novadocker import spec
 from tests.integration import base
 from tests.unit import fakes

@@ -6,7 +6,7 @@ import subprocess
 import fixtures
 import testtools
 
-from novadocker.sandbox import procs
+from novadocker_sandbox import procs
 
 
 class PidFileTest(testtools.TestCase):

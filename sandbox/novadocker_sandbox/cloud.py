@@ -4,7 +4,7 @@ Runs nova's own code: the compute API (WSGI, on HTTP), conductor,
 scheduler and nova-compute with ``docker.DockerDriver``, talking over
 oslo.messaging's in-process ``fake`` transport (which is why they share one
 process), plus placement's WSGI app and the Neutron stand-in. Started by
-``nova-docker-sandbox up`` as ``python -m novadocker.sandbox.cloud DIR``.
+``nova-docker-sandbox up`` as ``python -m novadocker_sandbox.cloud DIR``.
 """
 
 # nova-compute runs native threads in 2026.2; so does everything here.
@@ -32,8 +32,8 @@ from nova import context  # noqa: E402
 from nova import objects  # noqa: E402
 from nova import service  # noqa: E402
 
-from novadocker.sandbox import config  # noqa: E402
-from novadocker.sandbox import neutron  # noqa: E402
+from novadocker_sandbox import config  # noqa: E402
+from novadocker_sandbox import neutron  # noqa: E402
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -84,7 +84,7 @@ keystone = cors http_proxy_to_wsgi compute_req_id faultwrap request_log \
 sizelimit sandbox_identity keystonecontext osapi_compute_app_v21
 
 [filter:sandbox_identity]
-paste.filter_factory = novadocker.sandbox.auth:filter_factory
+paste.filter_factory = novadocker_sandbox.auth:filter_factory
 
 [filter:request_log]
 paste.filter_factory = nova.api.openstack.requestlog:RequestLog.factory

@@ -20,11 +20,11 @@ import docker
 import requests
 import yaml
 
-from novadocker.sandbox import auth
-from novadocker.sandbox import config
-from novadocker.sandbox import demo
-from novadocker.sandbox import glance
-from novadocker.sandbox import procs
+from novadocker_sandbox import auth
+from novadocker_sandbox import config
+from novadocker_sandbox import demo
+from novadocker_sandbox import glance
+from novadocker_sandbox import procs
 from novadocker import spec
 
 CLOUD = 'nova-docker'
@@ -123,7 +123,7 @@ class Sandbox:
         config.write(self.dir)
         # nova.log is nova's own log; the console log catches a crash
         # before logging is set up.
-        self._start('nova', [sys.executable, '-m', 'novadocker.sandbox.cloud',
+        self._start('nova', [sys.executable, '-m', 'novadocker_sandbox.cloud',
                              self.dir], 'nova-console.log')
         try:
             self._wait_ready()
