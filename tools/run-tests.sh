@@ -11,7 +11,7 @@ export VENV=${VENV:-.venv}
 # A real glance-api runs in the tests, from its own virtualenv.
 export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
 
-WITH_OVS=1 bash tools/services.sh
+WITH_OVS=1 WITH_SANDBOX=1 bash tools/services.sh
 
 bash tools/venvs.sh test-requirements.txt
 

@@ -30,7 +30,7 @@ if [ "${1:-}" = up ]; then
             "the sandbox; choose another NOVA_DOCKER_SANDBOX_DIR" >&2
         exit 1
     fi
-    (umask 077; STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services \
+    (umask 077; STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services WITH_SANDBOX=1 \
         bash tools/services.sh)
     bash tools/venvs.sh sandbox/requirements.txt
 fi

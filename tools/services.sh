@@ -8,6 +8,8 @@
 # is reached through its root-only socket (/var/run/openvswitch/db.sock),
 # not TCP; this kernel may have no OVS module, so bridges use the
 # userspace datapath.
+# With WITH_SANDBOX=1 (the sandbox and its tests) also Debian's mariadb-server
+# and rabbitmq-server, installed but not started: the sandbox runs its own.
 # Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker),
 # with a pid file for each (dockerd.pid, registry.pid): whoever asked for it
 # can stop what was started, and only that.
@@ -29,6 +31,11 @@ if [ "${WITH_OVS:-0}" = 1 ]; then
     command -v ovs-vsctl >/dev/null || need_packages+=(openvswitch-switch)
     command -v iptables >/dev/null || need_packages+=(iptables)
 fi
+if [ "${WITH_SANDBOX:-0}" = 1 ]; then
+    command -v mariadbd >/dev/null || need_packages+=(mariadb-server)
+    [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
+        need_packages+=(rabbitmq-server)
+fi
 if [ ${#need_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         say "missing ${need_packages[*]}; run as root to install them"
@@ -36,8 +43,18 @@ if [ ${#need_packages[@]} -gt 0 ]; then
     fi
     say "installing ${need_packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Packages must not start system services: a system RabbitMQ or MariaDB
+    # would take the ports the sandbox's own use.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e $policy ]; then
+        printf '#!/bin/sh\nexit 101\n' >$policy
+        chmod 755 $policy
+        trap 'rm -f $policy' EXIT
+    fi
     apt-get update -qq
     apt-get install -y -qq "${need_packages[@]}" >/dev/null
+    rm -f $policy
+    trap - EXIT
 fi
 
 mkdir -p "$STATE_DIR"

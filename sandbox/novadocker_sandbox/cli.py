@@ -1,17 +1,20 @@
-"""``nova-docker-sandbox``: the all-in-one sandbox up, its status, logs, down.
+"""``nova-docker-sandbox``: a small OpenStack cloud on loopback.
 
 ``up`` expects a Docker engine and the registry on 127.0.0.1:5042 to be
 running (``tools/sandbox.sh`` installs and starts them on a fresh machine);
-it starts glance-api and the ``cloud`` process, waits for nova-compute to
-report in, and on first start creates flavors and uploads a demo image.
+it starts MariaDB, RabbitMQ, keystone, placement, glance-api, nova's API,
+conductor and scheduler and a nova-compute, one process each, waits for
+the compute host to report in, and on first start creates flavors and
+uploads a demo image. ``add-compute`` / ``remove-compute`` add and remove
+compute hosts; ``status``, ``logs`` and ``down`` do what they say.
 """
 
 import argparse
+import concurrent.futures
 import contextlib
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,15 +23,21 @@ import docker
 import requests
 import yaml
 
-from novadocker_sandbox import auth
 from novadocker_sandbox import config
 from novadocker_sandbox import demo
-from novadocker_sandbox import glance
+from novadocker_sandbox import keystone
 from novadocker_sandbox import procs
-from novadocker import spec
+from novadocker_sandbox import services
 
-CLOUD = 'nova-docker'
+CLOUDS = {
+    # clouds.yaml entry: (user, project)
+    'nova-docker': (config.ADMIN, config.ADMIN),
+    'nova-docker-demo': (config.DEMO, config.DEMO),
+}
 REGISTRY = '127.0.0.1:5042'
+# The label the driver puts on its containers (novadocker.spec.LABEL_HOST),
+# spelled out: the sandbox's command does not import nova.
+HOST_LABEL = 'org.openstack.nova.host'
 FLAVORS = (
     # name, MB of memory, vCPUs, GB of disk
     ('m1.tiny', 512, 1, 1),
@@ -37,10 +46,13 @@ FLAVORS = (
 )
 STOP_TIMEOUT = 30
 API_TIMEOUT = 30
+READY_TIMEOUT = 180
 # What marks a state directory as the sandbox's (tools/sandbox.sh writes
 # the same): "down" removes no other.
 MARKER = '.nova-docker-sandbox'
 MARKER_TEXT = 'nova-docker-sandbox state directory\n'
+# Written once the first start completed: flavors, demo image, identities.
+INITIALIZED = 'initialized'
 
 
 class SandboxError(Exception):
@@ -55,90 +67,190 @@ class Sandbox:
 
     def __init__(self, directory, glance_venv=None, clouds_yaml=None):
         self.dir = os.path.abspath(directory)
-        self.glance_venv = glance_venv
+        self.venv = sys.prefix
+        self.glance_venv = glance_venv or ''
         self.clouds_yaml = clouds_yaml
+        self._token = None
 
     def path(self, *names):
         return os.path.join(self.dir, *names)
 
     # --- processes ------------------------------------------------------
 
+    def stages(self):
+        return services.stages(self.venv, self.glance_venv, self.dir,
+                               self._service_up,
+                               not os.path.exists(self.path(INITIALIZED)))
+
+    def _service_up(self, binary):
+        try:
+            return any(s['state'] == 'up' for s in self.nova(
+                'GET', '/os-services?binary=' + binary)['services'])
+        except requests.RequestException:
+            return False
+
+    def names(self):
+        """Every process the sandbox may run, in the order they start."""
+        return [service.name for stage in self.stages()
+                for service in stage] + [
+            services.compute_name(host)
+            for host in config.compute_hosts(self.dir)[1:]]
+
     def pid(self, name):
         """The pid of the sandbox's ``name`` process if it runs, else None."""
-        return procs.read_pid(self.path(name + '.pid'))
+        return procs.read_pid(self.path('run', name + '.pid'))
 
-    def _start(self, name, args, log_name, env=None):
-        log = open(self.path(log_name), 'ab')
-        process = subprocess.Popen(
-            args, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-        procs.write_pid(self.path(name + '.pid'), process)
+    def log(self, name):
+        return self.path('logs', name + '.log')
+
+    def _start(self, service):
+        if service.prepare:
+            service.prepare()
+        with open(self.log(service.name), 'ab') as log:
+            process = subprocess.Popen(
+                service.argv, env=dict(os.environ, **service.env),
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        procs.write_pid(self.path('run', service.name + '.pid'), process)
+
+    def _run_stage(self, stage, deadline):
+        # Preparing takes seconds (database schemas, keys): each service
+        # prepares and starts beside the others.
+        with concurrent.futures.ThreadPoolExecutor(len(stage)) as pool:
+            for future in [pool.submit(self._start, s) for s in stage]:
+                future.result()
+        waiting = [s for s in stage if s.ready]
+        while waiting:
+            for service in stage:
+                self._check_alive(service.name)
+            waiting = [s for s in waiting if not s.ready()]
+            if waiting and time.monotonic() > deadline:
+                raise SandboxError('%s did not answer after %d s; its log '
+                                   'ends with:\n%s' % (
+                                       waiting[0].name, READY_TIMEOUT,
+                                       procs.tail(self.log(waiting[0].name))))
+            time.sleep(0.3)
+        for service in stage:
+            if service.then:
+                service.then()
+
+    def _check_alive(self, name):
+        if not self.pid(name):
+            raise SandboxError('%s exited while starting; its log ends with:'
+                               '\n%s' % (name, procs.tail(self.log(name))))
+
+    def _stop_processes(self, names=None):
+        """Stop the sandbox's processes (or those of ``names``), the last
+        stage to start first, each stage's side by side."""
+        stages = [[s.name for s in stage] for stage in self.stages()]
+        stages[-1] += self.names()[sum(map(len, stages)):]
+        for stage in reversed(stages):
+            stage = [name for name in stage if not names or name in names]
+            running = {name: self.pid(name) for name in stage}
+            running = {name: pid for name, pid in running.items() if pid}
+            for name, pid in running.items():
+                say('stopping %s (pid %d)' % (name, pid))
+            procs.stop(list(running.values()), STOP_TIMEOUT)
+            for name in stage:
+                procs.remove_pid(self.path('run', name + '.pid'))
 
     # --- HTTP -----------------------------------------------------------
 
-    @staticmethod
-    def _call(base, method, path, **kwargs):
+    def token(self):
+        if not self._token:
+            self._token = keystone.token(
+                config.ADMIN, config.passwords(self.dir)[config.ADMIN],
+                config.ADMIN)[0]
+        return self._token
+
+    def call(self, service, method, path, **kwargs):
         kwargs.setdefault('timeout', API_TIMEOUT)
-        response = requests.request(method, base + path, **kwargs)
+        headers = dict(kwargs.pop('headers', {}), **{
+            'X-Auth-Token': self.token(),
+            'OpenStack-API-Version': 'compute latest'})
+        response = requests.request(method, config.url(service) + path,
+                                    headers=headers, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else None
 
     def nova(self, method, path, **kwargs):
-        return self._call(config.url('nova-api') + '/v2.1', method, path,
-                          headers={'OpenStack-API-Version': 'compute latest',
-                                   'X-Auth-Token': auth.TOKEN}, **kwargs)
+        return self.call('nova-api', method, '/v2.1' + path, **kwargs)
 
     def glance(self, method, path, **kwargs):
-        return self._call(config.url('glance-api') + '/v2', method, path,
-                          **kwargs)
+        return self.call('glance-api', method, '/v2' + path, **kwargs)
 
     # --- up -------------------------------------------------------------
 
     def up(self):
         started = time.monotonic()
-        running = self.pid('nova')
+        running = self.pid('nova-api')
         if running:
-            say('The sandbox is already running (nova: pid %d); see '
+            say('The sandbox is already running (nova-api: pid %d); see '
                 '"nova-docker-sandbox status".' % running)
             return
         self._claim_dir()
         # What a crashed sandbox left running would hold its ports.
         self._stop_processes()
         self._check_ports()
-
-        say('[1/5] Docker engine and registry')
+        say('Docker engine and registry')
         client = self._engine()
         self._registry()
-
-        say('[2/5] glance-api on %s' % config.url('glance-api'))
-        glance_dir = self.path('glance')
-        glance.configure(self.glance_venv, glance_dir)
-        address = '%s:%d' % (config.HOST, config.PORTS['glance-api'])
-        self._start('glance', glance.command(self.glance_venv, address),
-                    'glance.log', env=glance.environment(glance_dir))
-
-        say('[3/5] nova: compute API on %s, placement, conductor, scheduler, '
-            'nova-compute (docker.DockerDriver)' % config.url('nova-api'))
         config.write(self.dir)
-        # nova.log is nova's own log; the console log catches a crash
-        # before logging is set up.
-        self._start('nova', [sys.executable, '-m', 'novadocker_sandbox.cloud',
-                             self.dir], 'nova-console.log')
         try:
-            self._wait_ready()
-            say('[4/5] flavors and the demo image')
-            self._first_start(client)
-            say('[5/5] clouds.yaml entry "%s" in %s'
-                % (CLOUD, self.clouds_yaml))
-            self._write_cloud()
+            self._start_services()
+            if not os.path.exists(self.path(INITIALIZED)):
+                say('flavors and the demo image')
+                self._first_start(client)
+            say('clouds.yaml entries %s in %s'
+                % (', '.join(CLOUDS), self.clouds_yaml))
+            self._write_clouds()
         except BaseException:
             self._stop_processes()
             raise
         say(USAGE.format(seconds=time.monotonic() - started,
-                         clouds_yaml=self.clouds_yaml, cloud=CLOUD,
-                         dir=self.dir, activate=os.path.join(
-                             sys.prefix, 'bin', 'activate')))
+                         clouds_yaml=self.clouds_yaml, dir=self.dir,
+                         activate=os.path.join(sys.prefix, 'bin',
+                                               'activate')))
+
+    def _start_services(self):
+        deadline = time.monotonic() + READY_TIMEOUT
+        for stage in self.stages():
+            say('starting %s' % ', '.join(s.name for s in stage))
+            self._run_stage(stage, deadline)
+        for host in config.compute_hosts(self.dir)[1:]:
+            self._run_stage([services.compute(self.venv, self.dir, host)],
+                            deadline)
+        self._wait_computes(config.compute_hosts(self.dir), deadline)
+
+    def _wait_computes(self, hosts, deadline):
+        """Map the hosts into the cell; wait until nova can schedule to
+        each (the scheduler and every compute host up)."""
+        self._discover_hosts()
+        while True:
+            up = {(s['binary'], s['host']) for s in self.nova(
+                'GET', '/os-services')['services'] if s['state'] == 'up'}
+            hypervisors = {h['hypervisor_hostname'] for h in self.nova(
+                'GET', '/os-hypervisors')['hypervisors']}
+            missing = [h for h in hosts if ('nova-compute', h) not in up or
+                       h not in hypervisors]
+            if not missing and any(b == 'nova-scheduler' for b, _ in up):
+                return
+            for host in hosts:
+                self._check_alive(services.compute_name(host))
+            if time.monotonic() > deadline:
+                raise SandboxError('compute host %s did not report in; see '
+                                   '%s' % (missing, self.log('nova-compute')))
+            time.sleep(0.5)
+            if any(h not in hypervisors for h in missing):
+                self._discover_hosts()
+
+    def _discover_hosts(self):
+        result = subprocess.run(services.nova_command(
+            self.venv, self.dir, 'nova-manage') + [
+                'cell_v2', 'discover_hosts'], capture_output=True, text=True)
+        if result.returncode:
+            raise SandboxError('nova-manage cell_v2 discover_hosts failed: '
+                               '%s' % result.stderr.strip()[-2000:])
 
     def _claim_dir(self):
         """Make the state directory, or check an existing one is ours: the
@@ -151,6 +263,8 @@ class Sandbox:
                 'state directory (NOVA_DOCKER_SANDBOX_DIR)' % self.dir)
         with open(self.path(MARKER), 'w') as f:
             f.write(MARKER_TEXT)
+        for name in ('run', 'logs'):
+            os.makedirs(self.path(name), exist_ok=True)
 
     def _ours(self):
         try:
@@ -187,39 +301,21 @@ class Sandbox:
                                'tools/sandbox.sh up, which starts one.'
                                % (REGISTRY, e))
 
-    def _wait_ready(self, timeout=180):
-        """Wait for glance-api, nova's API and an enabled, up compute host."""
-        deadline = time.monotonic() + timeout
-        waiting_for = None
-        while time.monotonic() < deadline:
-            for name in ('glance', 'nova'):
-                if not self.pid(name):
-                    raise SandboxError(
-                        '%s exited while starting; its log ends with:\n%s'
-                        % (name, procs.tail(self.path(name + '.log')) +
-                           procs.tail(self.path(name + '-console.log'))))
-            try:
-                waiting_for = 'glance-api'
-                self.glance('GET', '/images')
-                waiting_for = 'nova-compute'
-                hypervisors = self.nova('GET', '/os-hypervisors/detail')
-                if any(h['state'] == 'up' and h['status'] == 'enabled'
-                       for h in hypervisors['hypervisors']):
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise SandboxError('%s was not ready after %d s; see %s'
-                           % (waiting_for, timeout, self.dir))
-
     def _first_start(self, client):
         existing = {f['name'] for f in self.nova('GET', '/flavors')['flavors']}
         for name, ram, vcpus, disk in FLAVORS:
             if name not in existing:
                 self.nova('POST', '/flavors', json={'flavor': {
                     'name': name, 'ram': ram, 'vcpus': vcpus, 'disk': disk}})
-        if not self.glance('GET', '/images?name=demo')['images']:
+        demos = self.glance('GET', '/images?name=demo')['images']
+        for image in demos:
+            if image['status'] != 'active':
+                # An upload an earlier "up" did not finish.
+                self.glance('DELETE', '/images/' + image['id'])
+        if not any(image['status'] == 'active' for image in demos):
             self._upload_demo(client)
+        with open(self.path(INITIALIZED), 'w') as f:
+            f.write('flavors and demo image made\n')
 
     def _upload_demo(self, client):
         reference = demo.build(client)
@@ -235,59 +331,116 @@ class Sandbox:
             # From now on the engine gets it from Glance, like any image.
             client.remove_image(reference)
 
-    def _write_cloud(self):
-        clouds = {}
-        if os.path.exists(self.clouds_yaml):
-            with open(self.clouds_yaml) as f:
-                clouds = yaml.safe_load(f) or {}
-        clouds.setdefault('clouds', {})[CLOUD] = {
-            # No keystone: the sandbox's compute API takes every request
-            # as its administrator.
-            'auth_type': 'none',
-            'auth': {'endpoint': config.url('nova-api') + '/v2.1'},
-            'identity_api_version': '3',
-            'compute_endpoint_override': config.url('nova-api') + '/v2.1',
-            'image_endpoint_override': config.url('glance-api'),
-            'placement_endpoint_override': config.url('placement-api'),
-            'network_endpoint_override': config.url('neutron stand-in'),
-        }
+    def _write_clouds(self):
+        clouds = self._read_clouds()
+        secret = config.passwords(self.dir)
+        for cloud, (user, project) in CLOUDS.items():
+            clouds.setdefault('clouds', {})[cloud] = {
+                'auth': {'auth_url': config.identity_url(),
+                         'username': user, 'password': secret[user],
+                         'project_name': project,
+                         'user_domain_name': 'Default',
+                         'project_domain_name': 'Default'},
+                'region_name': config.REGION,
+                'identity_api_version': '3',
+            }
         os.makedirs(os.path.dirname(self.clouds_yaml), exist_ok=True)
         with open(self.clouds_yaml, 'w') as f:
             yaml.safe_dump(clouds, f, default_flow_style=False)
         with open(self.path('clouds-yaml'), 'w') as f:
             f.write(self.clouds_yaml)
 
+    def _read_clouds(self, path=None):
+        path = path or self.clouds_yaml
+        if not os.path.exists(path):
+            return {}
+        with open(path) as f:
+            return yaml.safe_load(f) or {}
+
+    # --- more compute hosts -----------------------------------------------
+
+    def add_compute(self, host):
+        self._require_running()
+        if host in config.compute_hosts(self.dir):
+            raise SandboxError('compute host %s exists already' % host)
+        compute = services.compute(self.venv, self.dir, host)
+        deadline = time.monotonic() + READY_TIMEOUT
+        try:
+            self._run_stage([compute], deadline)
+            self._wait_computes([host], deadline)
+        except BaseException:
+            self._stop_processes([compute.name])
+            shutil.rmtree(os.path.dirname(config.compute_conf(self.dir, host)))
+            raise
+        say('compute host %s is up (nova-compute pid %d)'
+            % (host, self.pid(compute.name)))
+
+    def remove_compute(self, host):
+        self._require_running()
+        if (host == config.COMPUTE_HOST or
+                host not in config.compute_hosts(self.dir)):
+            raise SandboxError('%s is not a compute host added with '
+                               'add-compute' % host)
+        servers = self.nova('GET', '/servers/detail?all_tenants=1&host='
+                            + host)['servers']
+        if servers:
+            raise SandboxError(
+                'compute host %s still has servers: %s; delete them first '
+                '(moving servers needs migration, not supported yet)'
+                % (host, ', '.join(s['name'] for s in servers)))
+        self._stop_processes([services.compute_name(host)])
+        for service in self.nova('GET', '/os-services?binary=nova-compute&'
+                                 'host=' + host)['services']:
+            # Its resource provider and host mapping go with it.
+            self.nova('DELETE', '/os-services/%s' % service['id'])
+        self._remove_engine_containers([host])
+        shutil.rmtree(os.path.dirname(config.compute_conf(self.dir, host)))
+        say('compute host %s removed' % host)
+
+    def _require_running(self):
+        if not self.pid('nova-api'):
+            raise SandboxError('The sandbox is not running: '
+                               'tools/sandbox.sh up')
+
     # --- status and logs -------------------------------------------------
 
     def status(self):
-        processes = {name: self.pid(name) for name in ('nova', 'glance')}
-        if not any(processes.values()):
+        names = self.names()
+        pids = {name: self.pid(name) for name in names}
+        if not any(pids.values()):
             say('The sandbox is not running.')
             return 3
-        for name, pid in processes.items():
-            if pid:
-                say('%-7s pid %-7d memory %6.1f MiB' % (
-                    name, pid, procs.tree_rss(pid) / 2 ** 20))
-            else:
-                say('%-7s not running' % name)
-        for service in sorted(config.PORTS, key=config.PORTS.get):
-            say('%-17s %s' % (service, config.url(service)))
+        checks = {s.name: s.ready for stage in self.stages() for s in stage}
+        for name in names:
+            pid, ready = pids[name], checks.get(name)
+            health = ('not running' if not pid else
+                      'answers' if ready and ready() else
+                      'running' if not ready else 'NOT ANSWERING')
+            say('%-18s %-13s %s' % (name, health, 'pid %-7d memory %6.1f MiB'
+                                    % (pid, procs.tree_rss(pid) / 2 ** 20)
+                                    if pid else ''))
+        for service in ('keystone', 'nova-api', 'placement-api',
+                        'glance-api'):
+            say('%-18s %s' % (service, config.url(service)))
         try:
-            servers = self.nova('GET', '/servers/detail')['servers']
+            servers = self.nova('GET', '/servers/detail?all_tenants=1')
             say('servers: %s' % (', '.join(
-                '%s (%s)' % (s['name'], s['status']) for s in servers)
-                or 'none'))
+                '%s (%s, %s)' % (s['name'], s['status'],
+                                 s.get('OS-EXT-SRV-ATTR:host'))
+                for s in servers['servers']) or 'none'))
         except requests.RequestException as e:
             say('nova-api does not answer: %s' % e)
             return 1
-        return 0 if all(processes.values()) else 1
+        return 0 if all(pids.values()) else 1
 
     def logs(self, service, follow, lines):
-        path = self.path(service + '.log')
-        if not os.path.exists(path):
-            raise SandboxError('No log at %s' % path)
+        if service not in self.names():
+            raise SandboxError('No service %s; the sandbox runs: %s'
+                               % (service, ', '.join(self.names())))
+        if not os.path.exists(self.log(service)):
+            raise SandboxError('No log at %s' % self.log(service))
         os.execvp('tail', ['tail', '-n', str(lines)] +
-                  (['-F'] if follow else []) + [path])
+                  (['-F'] if follow else []) + [self.log(service)])
 
     # --- down -----------------------------------------------------------
 
@@ -306,59 +459,62 @@ class Sandbox:
         if keep:
             say('Stopped; data kept in %s ("up" resumes it).' % self.dir)
             return
-        self._remove_engine_leftovers(image_ids)
+        self._remove_engine_containers(config.compute_hosts(self.dir))
+        self._remove_engine_images(image_ids)
         self._remove_registry_data(image_ids)
         self._stop_services()
-        self._remove_cloud()
+        self._remove_clouds()
         shutil.rmtree(self.dir)
         say('Stopped; removed its servers, images and %s.' % self.dir)
 
     def _delete_servers(self, timeout=120):
-        if not self.pid('nova'):
+        if not self.pid('nova-api'):
             return
         try:
-            servers = self.nova('GET', '/servers')['servers']
+            servers = self.nova('GET', '/servers?all_tenants=1')['servers']
             for server in servers:
                 say('deleting server %s' % server['name'])
                 self.nova('DELETE', '/servers/' + server['id'])
             deadline = time.monotonic() + timeout
             while servers and time.monotonic() < deadline:
                 time.sleep(0.5)
-                servers = self.nova('GET', '/servers')['servers']
+                servers = self.nova('GET', '/servers?all_tenants=1')[
+                    'servers']
         except requests.RequestException as e:
             say('nova-api did not answer (%s); removing containers directly'
                 % e)
 
     def _glance_image_ids(self):
-        """Every image glance-api holds, read from its database.
+        """Every image glance holds: listed by glance-api when it runs,
+        and those whose data is in its file store (named by image id)."""
+        ids = set()
+        with contextlib.suppress(OSError):
+            ids.update(os.listdir(self.path('glance', 'images')))
+        if self.pid('glance-api'):
+            with contextlib.suppress(requests.RequestException):
+                ids.update(image['id'] for image in self.glance(
+                    'GET', '/images?limit=1000')['images'])
+        return sorted(ids)
 
-        Works whether or not glance-api runs (after "down --keep").
-        """
-        database = self.path('glance', 'glance.sqlite')
-        if not os.path.exists(database):
-            return []
-        with contextlib.closing(sqlite3.connect(database)) as connection:
-            return [row[0] for row in connection.execute(
-                'SELECT id FROM images')]
-
-    def _stop_processes(self):
-        for name in ('nova', 'glance'):
-            pid = self.pid(name)
-            if pid:
-                say('stopping %s (pid %d)' % (name, pid))
-                procs.stop(pid, STOP_TIMEOUT)
-            procs.remove_pid(self.path(name + '.pid'))
-
-    def _remove_engine_leftovers(self, image_ids):
+    @staticmethod
+    def _engine_or_none():
         try:
             client = docker.APIClient(version='auto', timeout=API_TIMEOUT)
             client.ping()
+            return client
         except (docker.errors.DockerException, requests.RequestException):
-            return
-        for container in client.containers(all=True, filters={
-                'label': spec.host_label_filter(config.COMPUTE_HOST)}):
-            client.remove_container(container['Id'], force=True, v=True)
-        for image in client.images():
+            return None
+
+    def _remove_engine_containers(self, hosts):
+        client = self._engine_or_none()
+        for host in hosts if client else ():
+            for container in client.containers(all=True, filters={
+                    'label': '%s=%s' % (HOST_LABEL, host)}):
+                client.remove_container(container['Id'], force=True, v=True)
+
+    def _remove_engine_images(self, image_ids):
+        client = self._engine_or_none()
+        for image in client.images() if client else ():
             for tag in image['RepoTags'] or ():
                 if any('/glance/%s:' % i in tag for i in image_ids):
                     client.remove_image(tag, force=True)
@@ -391,19 +547,20 @@ class Sandbox:
             if pid:
                 say('stopping %s (pid %d), which the sandbox started'
                     % (name, pid))
-                procs.stop(pid, STOP_TIMEOUT)
+                procs.stop([pid], STOP_TIMEOUT)
 
-    def _remove_cloud(self):
+    def _remove_clouds(self):
         try:
             with open(self.path('clouds-yaml')) as f:
                 path = f.read()
-            with open(path) as f:
-                clouds = yaml.safe_load(f) or {}
         except OSError:
             return
-        clouds.get('clouds', {}).pop(CLOUD, None)
+        clouds = self._read_clouds(path)
+        for cloud in CLOUDS:
+            clouds.get('clouds', {}).pop(cloud, None)
         if not any(clouds.values()):
-            os.unlink(path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             return
         with open(path, 'w') as f:
             yaml.safe_dump(clouds, f, default_flow_style=False)
@@ -413,28 +570,29 @@ USAGE = """
 The nova-docker sandbox is up ({seconds:.0f} s).
 
   . {activate}    # puts openstack on PATH
-  export OS_CLOUD={cloud}    # the entry in {clouds_yaml}
+  export OS_CLOUD=nova-docker-demo    # or nova-docker, the administrator
   openstack server create --image demo --flavor m1.tiny --nic none web1
   openstack console log show web1
   openstack server image create --name web1-snap web1
   docker save IMAGE | openstack image create --container-format docker \\
       --disk-format raw NAME
 
-  nova-docker-sandbox status | logs [-f] [nova|glance] | down [--keep]
+  nova-docker-sandbox status | logs [-f] SERVICE | down [--keep]
+  nova-docker-sandbox add-compute NAME | remove-compute NAME
 
-Logs and data: {dir}
-Everything listens on 127.0.0.1 only. There is no keystone: every request
-acts as the administrator of project "sandbox". Neutron is not run: boot
-servers with --nic none.
+Both users' passwords are in {clouds_yaml}
+(entries nova-docker and nova-docker-demo). Logs and data: {dir}
+Everything listens on 127.0.0.1 only. Neutron is not run: boot servers
+with --nic none.
 """
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog='nova-docker-sandbox',
-        description='An all-in-one OpenStack compute sandbox: nova with '
-                    'docker.DockerDriver, placement and glance-api on '
-                    'loopback.')
+        description='A small OpenStack cloud on loopback whose compute hosts '
+                    'run docker.DockerDriver: keystone, RabbitMQ, MariaDB, '
+                    'placement, glance-api and nova\'s services.')
     parser.add_argument(
         '--state-dir', default=os.environ.get(
             'NOVA_DOCKER_SANDBOX_DIR', '/var/lib/nova-docker/sandbox'),
@@ -449,14 +607,17 @@ def main(argv=None):
         '--clouds-yaml', default=os.environ.get(
             'OS_CLIENT_CONFIG_FILE',
             os.path.expanduser('~/.config/openstack/clouds.yaml')),
-        help='clouds.yaml to add the "%s" entry to (default: %%(default)s)'
-             % CLOUD)
+        help='clouds.yaml to add the %s entries to (default: %%(default)s)'
+             % ' and '.join(CLOUDS))
     commands.add_parser('status', help='processes, endpoints and servers')
     logs = commands.add_parser('logs', help="print a service's log")
-    logs.add_argument('service', nargs='?', default='nova',
-                      choices=('nova', 'glance'))
+    logs.add_argument('service', nargs='?', default='nova-compute')
     logs.add_argument('-f', '--follow', action='store_true')
     logs.add_argument('-n', '--lines', type=int, default=50)
+    for command, text in (('add-compute', 'start another compute host'),
+                          ('remove-compute', 'stop and remove a compute host '
+                                             'that has no servers')):
+        commands.add_parser(command, help=text).add_argument('host')
     down = commands.add_parser(
         'down', help='stop everything the sandbox started and remove its '
                      'servers, images and data')
@@ -464,24 +625,24 @@ def main(argv=None):
                       help='stop the services but keep servers and data')
     args = parser.parse_args(argv)
 
-    # Databases, logs and clouds.yaml are the user's alone.
+    # Databases, logs, passwords and clouds.yaml are the user's alone.
     os.umask(0o077)
     sandbox = Sandbox(args.state_dir, getattr(args, 'glance_venv', None),
                       getattr(args, 'clouds_yaml', None))
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    actions = {
+        'up': sandbox.up,
+        'status': sandbox.status,
+        'logs': lambda: sandbox.logs(args.service, args.follow, args.lines),
+        'add-compute': lambda: sandbox.add_compute(args.host),
+        'remove-compute': lambda: sandbox.remove_compute(args.host),
+        'down': lambda: sandbox.down(args.keep),
+    }
     try:
-        if args.command == 'up':
-            sandbox.up()
-        elif args.command == 'status':
-            return sandbox.status()
-        elif args.command == 'logs':
-            sandbox.logs(args.service, args.follow, args.lines)
-        else:
-            sandbox.down(args.keep)
+        return actions[args.command]() or 0
     except SandboxError as e:
         print('nova-docker-sandbox: %s' % e, file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == '__main__':

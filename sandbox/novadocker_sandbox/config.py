@@ -1,141 +1,238 @@
-"""Where the sandbox listens and the configuration files it writes.
+"""Where the sandbox listens, its secrets and the configuration it writes.
 
-Everything binds to loopback. The files live in the state directory so an
-operator can read exactly how nova was configured.
+Everything binds to loopback. The configuration files live in the state
+directory so an operator can read exactly how each service was set up.
 """
 
 import os
+import secrets
+import shutil
+import sys
+
+import yaml
 
 HOST = '127.0.0.1'
 PORTS = {
+    'keystone': 5000,
     'nova-api': 8774,
     'placement-api': 8778,
     'glance-api': 9292,
-    'neutron stand-in': 9696,
+    'neutron-stand-in': 9696,
+    'rabbitmq': 5672,
+    'epmd': 4369,
+    'rabbitmq distribution': 25672,
 }
-# The compute host's name: the label on every container the sandbox's
-# nova-compute creates.
+# The first compute host's name: the label on every container its
+# nova-compute creates. "add-compute" adds others.
 COMPUTE_HOST = 'nova-docker-sandbox'
+REGION = 'RegionOne'
+# Keystone users: the two a person logs in as, and one per service.
+ADMIN = 'admin'
+DEMO = 'demo'
+SERVICE_USERS = ('nova', 'glance', 'placement')
+# MariaDB: one account per service, owning its databases.
+DATABASES = {
+    'keystone': ('keystone',),
+    'glance': ('glance',),
+    'placement': ('placement',),
+    'nova': ('nova_api', 'nova', 'nova_cell0'),
+}
 
 
 def url(service):
     return 'http://%s:%d' % (HOST, PORTS[service])
 
 
+def identity_url():
+    return url('keystone') + '/v3'
+
+
+def passwords(directory):
+    """The sandbox's generated passwords, made on first use and kept.
+
+    Keys: the keystone users, ``rabbitmq`` and ``db-<account>``.
+    """
+    path = os.path.join(directory, 'passwords.yaml')
+    if os.path.exists(path):
+        with open(path) as f:
+            return yaml.safe_load(f)
+    names = ((ADMIN, DEMO) + SERVICE_USERS + ('rabbitmq',) +
+             tuple('db-' + account for account in DATABASES))
+    values = {name: secrets.token_urlsafe(18) for name in names}
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+        yaml.safe_dump(values, f)
+    return values
+
+
+def database_url(directory, account, database):
+    return ('mysql+pymysql://%s:%s@localhost/%s?unix_socket=%s&charset=utf8'
+            % (account, passwords(directory)['db-' + account], database,
+               os.path.join(directory, 'mariadb', 'mysqld.sock')))
+
+
+def authtoken(directory, user):
+    """A ``[keystone_authtoken]`` section for service user ``user``."""
+    return """\
+[keystone_authtoken]
+www_authenticate_uri = {identity}
+auth_url = {identity}
+auth_type = password
+username = {user}
+password = {password}
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+service_token_roles_required = true
+""".format(identity=identity_url(), user=user,
+           password=passwords(directory)[user])
+
+
+def _service_auth(directory, section, extra='', user='nova'):
+    """A keystoneauth section that lets nova act as its service user."""
+    return """\
+[{section}]
+{extra}
+auth_type = password
+auth_url = {identity}
+username = {user}
+password = {password}
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+region_name = {region}
+""".format(section=section, extra=extra, identity=identity_url(), user=user,
+           password=passwords(directory)[user], region=REGION)
+
+
 NOVA_CONF = """\
 [DEFAULT]
-host = {compute_host}
 my_ip = {host}
 compute_driver = docker.DockerDriver
-transport_url = fake:/
-state_path = {dir}/nova
-instances_path = {dir}/nova/instances
-log_file = {dir}/nova.log
+transport_url = rabbit://nova:{rabbit}@{host}:{rabbit_port}/
 debug = {debug}
-[api_database]
-connection = sqlite:///{dir}/nova_api.sqlite
-[database]
-connection = sqlite:///{dir}/nova.sqlite
+{default}
+[api]
+auth_strategy = keystone
 [wsgi]
-api_paste_config = {dir}/api-paste.ini
+api_paste_config = {paste}
 [oslo_concurrency]
+# Shared by the compute hosts of the sandbox: they share one engine.
 lock_path = {dir}/nova/locks
 [oslo_messaging_notifications]
 driver = noop
-[glance]
-endpoint_override = {glance}
-[placement]
-auth_type = admin_token
-endpoint = {placement}
-token = admin
-[neutron]
-# Requests on a user's behalf find the stand-in here (the sandbox has no
-# service catalog); nova's own ones through the admin_token plugin.
-endpoint_override = {neutron}
-auth_type = admin_token
-endpoint = {neutron}
-token = nova-docker-sandbox
+[docker]
+# Hosts sharing an engine share the record of the images they brought in.
+image_records_path = {dir}/nova/docker-images
 [scheduler]
-# One host, mapped at start: no periodic discovery needed.
+# Hosts are mapped by "up" and "add-compute" (nova-manage cell_v2
+# discover_hosts), as an operator does.
 discover_hosts_in_cells_interval = -1
+[glance]
+region_name = {region}
+"""
+
+# Only the controller services reach nova's databases, as in a real
+# deployment: compute hosts talk to them through nova-conductor.
+NOVA_DATABASES = """\
+[api_database]
+connection = {api_db}
+[database]
+connection = {db}
 """
 
 PLACEMENT_CONF = """\
-[placement_database]
-connection = sqlite:///{dir}/placement.sqlite
-sync_on_startup = true
+[DEFAULT]
+debug = {debug}
 [api]
-# placement's noauth2 takes the token as the user: nova sends "admin".
-auth_strategy = noauth2
+auth_strategy = keystone
+[placement_database]
+connection = {db}
+sync_on_startup = true
 """
 
-# nova's own pipeline with the sandbox's identity filter in the place of
-# keystonemiddleware's authtoken.
-API_PASTE = """\
-[composite:osapi_compute]
-use = call:nova.api.openstack.urlmap:urlmap_factory
-/: oscomputeversions
-/v2.1: oscomputeversion_v2
-/v2.1/+: openstack_compute_api_v21
-
-[composite:openstack_compute_api_v21]
-use = call:nova.api.auth:pipeline_factory_v21
-keystone = cors http_proxy_to_wsgi compute_req_id faultwrap request_log \
-sizelimit sandbox_identity keystonecontext osapi_compute_app_v21
-
-[filter:sandbox_identity]
-paste.filter_factory = novadocker_sandbox.auth:filter_factory
-
-[filter:request_log]
-paste.filter_factory = nova.api.openstack.requestlog:RequestLog.factory
-
-[filter:compute_req_id]
-paste.filter_factory = nova.api.compute_req_id:ComputeReqIdMiddleware.factory
-
-[filter:faultwrap]
-paste.filter_factory = nova.api.openstack:FaultWrapper.factory
-
-[filter:sizelimit]
-paste.filter_factory = oslo_middleware:RequestBodySizeLimiter.factory
-
-[filter:http_proxy_to_wsgi]
-paste.filter_factory = \
-    oslo_middleware.http_proxy_to_wsgi:HTTPProxyToWSGI.factory
-
-[filter:cors]
-paste.filter_factory = oslo_middleware.cors:filter_factory
-oslo_config_project = nova
-
-[filter:keystonecontext]
-paste.filter_factory = nova.api.auth:NovaKeystoneContext.factory
-
-[app:osapi_compute_app_v21]
-paste.app_factory = nova.api.openstack.compute:APIRouterV21.factory
-
-[pipeline:oscomputeversions]
-pipeline = cors faultwrap request_log http_proxy_to_wsgi oscomputeversionapp
-
-[pipeline:oscomputeversion_v2]
-pipeline = cors compute_req_id faultwrap request_log http_proxy_to_wsgi \
-oscomputeversionapp_v2
-
-[app:oscomputeversionapp]
-paste.app_factory = nova.api.openstack.compute.versions:Versions.factory
-
-[app:oscomputeversionapp_v2]
-paste.app_factory = nova.api.openstack.compute.versions:VersionsV2.factory
+KEYSTONE_CONF = """\
+[DEFAULT]
+debug = {debug}
+[database]
+connection = {db}
+[token]
+provider = fernet
+[fernet_tokens]
+key_repository = {dir}/keystone/fernet-keys
+[fernet_receipts]
+key_repository = {dir}/keystone/fernet-keys
+[credential]
+key_repository = {dir}/keystone/credential-keys
+[identity]
+# The fewest bcrypt rounds keystone accepts: a token in ~0.1 s instead of
+# ~0.3 s. The passwords are generated, long and never leave the host.
+password_hash_rounds = 4
 """
+
+
+def _nova(directory, default, debug=False):
+    """nova's configuration, with ``default`` lines in [DEFAULT]."""
+    secret = passwords(directory)
+    return ''.join((
+        NOVA_CONF.format(
+            dir=directory, host=HOST, debug=str(bool(debug)).lower(),
+            rabbit=secret['rabbitmq'], rabbit_port=PORTS['rabbitmq'],
+            paste=os.path.join(directory, 'nova', 'api-paste.ini'),
+            region=REGION, default=default),
+        authtoken(directory, 'nova'),
+        _service_auth(directory, 'placement'),
+        # The stand-in is not in the catalog: no Neutron to offer users.
+        _service_auth(directory, 'neutron', 'endpoint_override = %s\n'
+                      % url('neutron-stand-in')),
+        _service_auth(directory, 'service_user',
+                      'send_service_user_token = true\n')))
 
 
 def write(directory, debug=False):
-    """Write nova's and placement's configuration into ``directory``."""
-    values = dict(dir=directory, host=HOST, compute_host=COMPUTE_HOST,
-                  debug=str(bool(debug)).lower(), glance=url('glance-api'),
-                  placement=url('placement-api'),
-                  neutron=url('neutron stand-in'))
+    """Write the controllers' configuration: nova's API, conductor and
+    scheduler, placement's and keystone's."""
+    nova = _nova(directory, 'state_path = %s/nova' % directory, debug)
+    nova += NOVA_DATABASES.format(
+        api_db=database_url(directory, 'nova', 'nova_api'),
+        db=database_url(directory, 'nova', 'nova'))
+    debug = str(bool(debug)).lower()
+    placement = PLACEMENT_CONF.format(
+        debug=debug, db=database_url(directory, 'placement', 'placement'))
+    keystone = KEYSTONE_CONF.format(
+        dir=directory, debug=debug,
+        db=database_url(directory, 'keystone', 'keystone'))
+    for path, text in (
+            (('nova', 'nova.conf'), nova),
+            (('placement', 'placement.conf'),
+             placement + authtoken(directory, 'placement')),
+            (('keystone', 'keystone.conf'), keystone)):
+        os.makedirs(os.path.join(directory, path[0]), exist_ok=True)
+        with open(os.path.join(directory, *path), 'w') as f:
+            f.write(text)
     os.makedirs(os.path.join(directory, 'nova', 'locks'), exist_ok=True)
-    for name, template in (('nova.conf', NOVA_CONF),
-                           ('placement.conf', PLACEMENT_CONF),
-                           ('api-paste.ini', API_PASTE)):
-        with open(os.path.join(directory, name), 'w') as f:
-            f.write(template.format(**values))
+    # nova's stock pipeline (keystonemiddleware's authtoken first).
+    shutil.copy(os.path.join(sys.prefix, 'etc', 'nova', 'api-paste.ini'),
+                os.path.join(directory, 'nova'))
+
+
+def compute_conf(directory, name):
+    return os.path.join(directory, 'compute', name, 'nova-compute.conf')
+
+
+def compute_hosts(directory):
+    """The compute hosts the sandbox has made, the first one first."""
+    try:
+        extra = sorted(os.listdir(os.path.join(directory, 'compute')))
+    except FileNotFoundError:
+        extra = []
+    return [COMPUTE_HOST] + [name for name in extra if name != COMPUTE_HOST]
+
+
+def write_compute(directory, name):
+    """Write the configuration of compute host ``name``: nova's, without
+    its databases."""
+    conf = compute_conf(directory, name)
+    os.makedirs(os.path.dirname(conf), exist_ok=True)
+    with open(conf, 'w') as f:
+        f.write(_nova(directory, 'host = %s\nstate_path = %s' % (
+            name, os.path.dirname(conf))))

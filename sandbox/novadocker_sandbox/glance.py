@@ -1,4 +1,8 @@
-"""A real glance-api without keystone: sqlite, file store, ``docker`` images.
+"""A real glance-api for ``docker`` images: file store, with or without
+keystone.
+
+The sandbox runs it behind keystone on its MariaDB; the tests run it alone
+(sqlite, no keystone, every caller an administrator).
 
 glance takes over the process-wide oslo.config object and the root logger,
 so it always runs as a child process, served by gunicorn from a virtualenv
@@ -9,6 +13,8 @@ import os
 import shutil
 import subprocess
 
+from novadocker_sandbox import wsgi
+
 CONFIG = """
 [DEFAULT]
 enabled_backends = fs:file
@@ -16,7 +22,7 @@ enabled_backends = fs:file
 # host's own network.
 enabled_import_methods = [glance-direct]
 [database]
-connection = sqlite:///{dir}/glance.sqlite
+connection = {database}
 [glance_store]
 default_backend = fs
 [fs]
@@ -29,9 +35,13 @@ filesystem_store_datadir = {dir}/tasks
 container_formats = bare,docker
 disk_formats = raw,qcow2
 [paste_deploy]
-# Empty: the pipeline without keystone.
-flavor =
+flavor = {flavor}
 config_file = {dir}/glance-api-paste.ini
+"""
+
+# Without keystone: glance's unauthenticated pipeline, in which the new
+# default policies refuse everything.
+NO_KEYSTONE = """
 [oslo_policy]
 enforce_new_defaults = false
 enforce_scope = false
@@ -43,20 +53,26 @@ policy_file = {dir}/policy.yaml
 POLICY = '"publicize_image": ""\n'
 
 
-def configure(venv, directory):
-    """Write glance-api's configuration into ``directory``; create its DB.
+def configure(venv, directory, database=None, authtoken=None):
+    """Write glance-api's configuration into ``directory``; sync its DB.
 
-    Keeps an existing database and image store, so a stopped glance-api
-    comes back with its images.
+    ``database`` defaults to sqlite in ``directory``; ``authtoken``, a
+    ``[keystone_authtoken]`` section, puts glance behind keystone. Keeps an
+    existing database and image store, so a stopped glance-api comes back
+    with its images.
     """
     os.makedirs(directory, exist_ok=True)
     shutil.copy(os.path.join(venv, 'etc', 'glance', 'glance-api-paste.ini'),
                 directory)
     conf = os.path.join(directory, 'glance-api.conf')
+    text = CONFIG.format(
+        dir=directory, flavor='keystone' if authtoken else '',
+        database=database or 'sqlite:///%s/glance.sqlite' % directory)
     with open(conf, 'w') as f:
-        f.write(CONFIG.format(dir=directory))
-    with open(os.path.join(directory, 'policy.yaml'), 'w') as f:
-        f.write(POLICY)
+        f.write(text + (authtoken or NO_KEYSTONE.format(dir=directory)))
+    if not authtoken:
+        with open(os.path.join(directory, 'policy.yaml'), 'w') as f:
+            f.write(POLICY)
     result = subprocess.run(
         [os.path.join(venv, 'bin', 'glance-manage'), '--config-file', conf,
          'db_sync'], capture_output=True, text=True)
@@ -67,8 +83,7 @@ def configure(venv, directory):
 
 def command(venv, address):
     """The command line that serves glance-api on ``address`` (host:port)."""
-    return [os.path.join(venv, 'bin', 'gunicorn'), '--bind', address,
-            '--workers', '1', '--threads', '4', 'glance.wsgi.api:application']
+    return wsgi.command(venv, address, 'glance.wsgi.api:application')
 
 
 def environment(directory):

@@ -57,16 +57,20 @@ def remove_pid(path):
         os.unlink(path)
 
 
-def stop(pid, timeout):
-    """SIGTERM the process group led by ``pid``; SIGKILL it after timeout."""
+def stop(pids, timeout):
+    """SIGTERM the process groups led by ``pids``; SIGKILL those still
+    running after ``timeout`` seconds. They stop side by side."""
     for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signum)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signum)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            if not alive(pid):
+            for pid in pids:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            pids = [pid for pid in pids if alive(pid)]
+            if not pids:
                 return
             time.sleep(0.2)
 

@@ -1,12 +1,14 @@
 """The main job, as a user runs it: the sandbox up, the stock CLI, down.
 
-Everything is real: ``nova-docker-sandbox`` (the console script), nova's
-services in its process, glance-api, the Docker engine and registry, and the
-``openstack`` executable from python-openstackclient. The tests of this
-module run one after the other (.stestr.conf groups them): the sandbox's
-ports are fixed.
+Everything is real: ``nova-docker-sandbox`` (the console script), keystone,
+RabbitMQ, MariaDB, placement, glance-api and nova's services as separate
+processes, the Docker engine and registry, and the ``openstack`` executable
+from python-openstackclient with real tokens. The tests of this module run
+one after the other (.stestr.conf groups them): the sandbox's ports are
+fixed.
 """
 
+import glob
 import os
 import shutil
 import socket
@@ -19,14 +21,19 @@ import time
 import docker
 import requests
 import testtools
+import yaml
 
-from novadocker_sandbox import config
-from novadocker_sandbox import procs
 from novadocker import spec
+from novadocker_sandbox import config
+from novadocker_sandbox import keystone
+from novadocker_sandbox import procs
 from tests.integration import base as integration
 
 BIN = os.path.join(sys.prefix, 'bin')
 REGISTRY = 'http://127.0.0.1:5042/v2/'
+ADMIN = 'nova-docker'
+DEMO = 'nova-docker-demo'
+SECOND = 'second'
 
 
 class SandboxTest(testtools.TestCase):
@@ -38,8 +45,7 @@ class SandboxTest(testtools.TestCase):
         self.state = os.path.join(self.dir, 'state')
         self.clouds_yaml = os.path.join(self.dir, 'clouds.yaml')
         self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.clouds_yaml,
-                        OS_CLOUD='nova-docker',
-                        NOVA_DOCKER_SANDBOX_DIR=self.state)
+                        OS_CLOUD=DEMO, NOVA_DOCKER_SANDBOX_DIR=self.state)
         self.docker = docker.APIClient(version='auto')
 
     def sandbox(self, *args, check=True):
@@ -52,27 +58,45 @@ class SandboxTest(testtools.TestCase):
                 result.stderr))
         return result
 
-    def openstack(self, *args, stdin=None):
-        result = subprocess.run(
-            [os.path.join(BIN, 'openstack')] + list(args), env=self.env,
-            stdin=stdin, capture_output=True, text=True, timeout=120)
+    def run_openstack(self, *args, cloud=DEMO, stdin=None):
+        return subprocess.run(
+            [os.path.join(BIN, 'openstack'), '--os-cloud', cloud] +
+            list(args), env=self.env, stdin=stdin, capture_output=True,
+            text=True, timeout=120)
+
+    def openstack(self, *args, cloud=DEMO, stdin=None):
+        result = self.run_openstack(*args, cloud=cloud, stdin=stdin)
         if result.returncode:
-            self.fail('openstack %s failed (%d):\n%s' % (
-                ' '.join(args), result.returncode, result.stderr))
+            self.fail('openstack --os-cloud %s %s failed (%d):\n%s' % (
+                cloud, ' '.join(args), result.returncode, result.stderr))
         return result.stdout.strip()
 
-    def value(self, *args, stdin=None):
-        return self.openstack(*(args + ('-f', 'value')), stdin=stdin)
+    def value(self, *args, cloud=DEMO, stdin=None):
+        return self.openstack(*(args + ('-f', 'value')), cloud=cloud,
+                              stdin=stdin)
+
+    def refused(self, *args, cloud=DEMO):
+        """The error output of an openstack command that must fail."""
+        result = self.run_openstack(*args, cloud=cloud)
+        self.assertNotEqual(0, result.returncode, (args, result.stdout))
+        return result.stderr
 
     def status(self, server):
         return self.value('server', 'show', server, '-c', 'status')
 
+    def token(self, cloud=DEMO):
+        with open(self.clouds_yaml) as f:
+            auth = yaml.safe_load(f)['clouds'][cloud]['auth']
+        return keystone.token(auth['username'], auth['password'],
+                              auth['project_name'])[0]
+
     def wait_status(self, server, status, timeout=60):
         # Polled through the API: the CLI takes a second per call.
         url = '%s/v2.1/servers/%s' % (config.url('nova-api'), server)
+        headers = {'X-Auth-Token': self.token()}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = requests.get(url, timeout=10)
+            response = requests.get(url, headers=headers, timeout=10)
             if response.status_code == 404 and status == 'DELETED':
                 return
             response.raise_for_status()
@@ -86,18 +110,21 @@ class SandboxTest(testtools.TestCase):
         self.fail('%s did not reach %s in %d s' % (server, status, timeout))
 
     def container(self, server_id):
-        return self.docker.inspect_container('nova-' + server_id)['State']
+        return self.docker.inspect_container('nova-' + server_id)
+
+    def state_of(self, server_id):
+        return self.container(server_id)['State']
 
     def test_refuses_a_taken_port_naming_its_owner(self):
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(('127.0.0.1', config.PORTS['neutron stand-in']))
+            s.bind(('127.0.0.1', config.PORTS['neutron-stand-in']))
             s.listen()
             result = self.sandbox('up', check=False)
         self.assertEqual(1, result.returncode)
-        self.assertIn('Port 9696 (neutron stand-in) is already in use by '
+        self.assertIn('Port 9696 (neutron-stand-in) is already in use by '
                       'pid %d' % os.getpid(), result.stderr)
-        self.assertFalse(os.path.exists(os.path.join(self.state, 'nova.pid')))
+        self.assertEqual([], os.listdir(os.path.join(self.state, 'run')))
 
     def test_leaves_alone_a_state_dir_it_did_not_make(self):
         os.makedirs(self.state)
@@ -116,21 +143,63 @@ class SandboxTest(testtools.TestCase):
         up = self.sandbox('up')
         self.addCleanup(self.sandbox, 'down', check=False)
         self.assertIn('The nova-docker sandbox is up', up.stdout)
+        # The sandbox's own output: no library's warnings.
+        self.assertNotIn('Eventlet', up.stdout + up.stderr)
         self.assertIn('already running', self.sandbox('up').stdout)
-        self.assertIn('nova-docker sandbox ready',
-                      self.sandbox('logs', 'nova', '-n', '1000').stdout)
-        self.assertEqual({'127.0.0.1'}, self._listening_addresses(
-            config.PORTS.values()))
+        self._check_services()
+        self._check_identities()
+        self._check_lifecycle()
+        self._check_isolation()
+        self._check_second_host()
+        self._check_down()
+
+    def _check_services(self):
+        """One process per service, each answering, on loopback only."""
+        status = self.sandbox('status').stdout
+        for name in ('mariadb', 'rabbitmq', 'keystone', 'placement-api',
+                     'glance-api', 'nova-api', 'nova-conductor',
+                     'nova-scheduler', 'nova-compute'):
+            self.assertRegex(status, r'(?m)^%s +(answers|running) +pid '
+                             % name)
+        pids = self._pids()
+        self.assertEqual(len(pids), len(set(pids.values())), pids)
+        self.assertIn("Loading compute driver 'docker.DockerDriver'",
+                      self.sandbox('logs', 'nova-compute', '-n',
+                                   '1000').stdout)
+        self.assertLessEqual(self._listening_addresses(
+            config.PORTS.values()), {'127.0.0.1', '::1'})
         # The sandbox's state and credentials are its user's alone.
-        for path, mode in ((self.state, 0o700), (self.clouds_yaml, 0o600),
-                           (os.path.join(self.state, 'nova.log'), 0o600)):
+        for path, mode in (
+                (self.state, 0o700), (self.clouds_yaml, 0o600),
+                (os.path.join(self.state, 'passwords.yaml'), 0o600),
+                (os.path.join(self.state, 'logs', 'nova-compute.log'),
+                 0o600)):
             self.assertEqual(mode, stat.S_IMODE(os.stat(path).st_mode), path)
         # glance-api fetches no URL a user names.
-        methods = requests.get(config.url('glance-api') + '/v2/info/import',
-                               timeout=10).json()['import-methods']['value']
-        self.assertEqual(['glance-direct'], methods)
+        methods = requests.get(
+            config.url('glance-api') + '/v2/info/import', timeout=10,
+            headers={'X-Auth-Token': self.token()}).json()
+        self.assertEqual(['glance-direct'], methods['import-methods']['value'])
 
-        # Images: the demo image is there; one of ours goes in and out.
+    def _check_identities(self):
+        """Real tokens: a wrong password is refused, roles are enforced."""
+        self.assertIn('401', self.refused('--os-password', 'wrong', 'server',
+                                          'list'))
+        hypervisors = self.value('hypervisor', 'list', '-c',
+                                 'Hypervisor Hostname', '-c', 'State',
+                                 cloud=ADMIN)
+        self.assertEqual(config.COMPUTE_HOST + ' up', hypervisors)
+        self.assertIn('docker', self.value(
+            'hypervisor', 'show', config.COMPUTE_HOST, '-c',
+            'hypervisor_type', cloud=ADMIN))
+        # The demo user is a member of its project, not an administrator.
+        self.assertIn('403', self.refused('hypervisor', 'list'))
+        self.assertEqual(
+            {'compute', 'identity', 'image', 'placement'},
+            set(self.value('catalog', 'list', '-c', 'Type').split()))
+
+    def _check_lifecycle(self):
+        """The demo user's servers, images and snapshots."""
         self.assertIn('demo', self.value('image', 'list', '-c', 'Name'))
         image = integration.test_image()
         save = subprocess.Popen(['docker', 'save', image],
@@ -142,47 +211,42 @@ class SandboxTest(testtools.TestCase):
         self.assertEqual('active', self.value('image', 'show', uploaded,
                                               '-c', 'status'))
 
-        hypervisors = self.value('hypervisor', 'list', '-c',
-                                 'Hypervisor Hostname', '-c', 'State')
-        self.assertEqual(config.COMPUTE_HOST + ' up', hypervisors)
-        self.assertIn('docker', self.value(
-            'hypervisor', 'show', config.COMPUTE_HOST, '-c',
-            'hypervisor_type'))
-
-        web = self.value('server', 'create', '--image', 'mine', '--flavor',
-                         'm1.tiny', '--nic', 'none', 'web1', '-c', 'id')
+        self.web = self.value('server', 'create', '--image', 'mine',
+                              '--flavor', 'm1.tiny', '--nic', 'none', 'web1',
+                              '-c', 'id')
+        web = self.web
         self.wait_status(web, 'ACTIVE')
-        self.assertTrue(self.container(web)['Running'])
+        self.assertTrue(self.state_of(web)['Running'])
         self.assertIn('web1 ACTIVE', self.value(
             'server', 'list', '-c', 'Name', '-c', 'Status'))
         self.assertIn('started', self.openstack('console', 'log', 'show',
                                                 'web1'))
 
-        started = self.container(web)['StartedAt']
+        started = self.state_of(web)['StartedAt']
         self.openstack('server', 'reboot', 'web1')
         self.wait_status(web, 'ACTIVE')
-        self.assertNotEqual(started, self.container(web)['StartedAt'])
-        started = self.container(web)['StartedAt']
+        self.assertNotEqual(started, self.state_of(web)['StartedAt'])
+        started = self.state_of(web)['StartedAt']
         self.openstack('server', 'reboot', '--hard', 'web1')
         self.wait_status(web, 'ACTIVE')
-        self.assertNotEqual(started, self.container(web)['StartedAt'])
+        self.assertNotEqual(started, self.state_of(web)['StartedAt'])
 
         self.openstack('server', 'stop', 'web1')
         self.wait_status(web, 'SHUTOFF')
-        self.assertFalse(self.container(web)['Running'])
+        self.assertFalse(self.state_of(web)['Running'])
         self.openstack('server', 'start', 'web1')
         self.wait_status(web, 'ACTIVE')
-        self.assertTrue(self.container(web)['Running'])
+        self.assertTrue(self.state_of(web)['Running'])
 
         for action, status, undo in (('pause', 'PAUSED', 'unpause'),
                                      ('suspend', 'SUSPENDED', 'resume')):
             self.openstack('server', action, 'web1')
             self.wait_status(web, status)
             self.assertEqual(status, self.status('web1'))
-            self.assertTrue(self.container(web)['Paused'])
+            self.assertTrue(self.state_of(web)['Paused'])
             self.openstack('server', undo, 'web1')
             self.wait_status(web, 'ACTIVE')
-            self.assertFalse(self.container(web)['Paused'])
+            self.assertFalse(self.state_of(web)['Paused'])
 
         # A snapshot of web1 boots a second server.
         self.openstack('server', 'image', 'create', '--name', 'web1-snap',
@@ -197,7 +261,7 @@ class SandboxTest(testtools.TestCase):
                           '--flavor', 'm1.tiny', '--nic', 'none', 'web2',
                           '-c', 'id')
         self.wait_status(copy, 'ACTIVE')
-        self.assertTrue(self.container(copy)['Running'])
+        self.assertTrue(self.state_of(copy)['Running'])
 
         self.openstack('server', 'delete', 'web2')
         self.wait_status(copy, 'DELETED')
@@ -205,6 +269,62 @@ class SandboxTest(testtools.TestCase):
         self.openstack('image', 'delete', 'mine')
         self.assertNotIn('mine', self.value('image', 'list', '-c', 'Name'))
 
+    def _check_isolation(self):
+        """The demo user cannot see or touch the administrator's servers
+        and private images, nor boot them."""
+        image = self.value('image', 'create', '--container-format', 'docker',
+                           '--disk-format', 'raw', '--private',
+                           'admins-image', '-c', 'id',
+                           cloud=ADMIN)
+        admins = self.value('server', 'create', '--image', 'demo',
+                            '--flavor', 'm1.tiny', '--nic', 'none',
+                            'admins-server', '-c', 'id', cloud=ADMIN)
+        self.assertNotIn('admins-server', self.value('server', 'list',
+                                                     '-c', 'Name'))
+        self.assertNotIn('admins-image', self.value('image', 'list',
+                                                    '-c', 'Name'))
+        for args in (('server', 'show', admins),
+                     ('server', 'delete', admins),
+                     ('server', 'stop', admins),
+                     ('console', 'log', 'show', admins),
+                     ('image', 'show', image),
+                     ('server', 'create', '--image', image, '--flavor',
+                      'm1.tiny', '--nic', 'none', 'stolen')):
+            self.refused(*args)
+        self.assertIn('web1', self.value('server', 'list', '--all-projects',
+                                         '-c', 'Name', cloud=ADMIN))
+        self.openstack('server', 'delete', '--wait', admins, cloud=ADMIN)
+        self.openstack('image', 'delete', image, cloud=ADMIN)
+
+    def _check_second_host(self):
+        """A second compute host joins, takes a server, and leaves."""
+        self.assertIn('compute host %s is up' % SECOND,
+                      self.sandbox('add-compute', SECOND).stdout)
+        hypervisors = self.value('hypervisor', 'list', '-c',
+                                 'Hypervisor Hostname', '-c', 'State',
+                                 cloud=ADMIN).splitlines()
+        self.assertEqual(sorted([config.COMPUTE_HOST + ' up',
+                                 SECOND + ' up']), sorted(hypervisors))
+        # nova spreads by free memory: web1 runs on the first host.
+        server = self.value('server', 'create', '--image', 'demo',
+                            '--flavor', 'm1.tiny', '--nic', 'none', 'far',
+                            '-c', 'id')
+        self.wait_status(server, 'ACTIVE')
+        for uuid, host in ((self.web, config.COMPUTE_HOST),
+                           (server, SECOND)):
+            self.assertEqual(host, self.value(
+                'server', 'show', uuid, '-c', 'OS-EXT-SRV-ATTR:host',
+                cloud=ADMIN))
+            self.assertEqual(host, self.container(uuid)['Config']['Labels'][
+                spec.LABEL_HOST])
+        refusal = self.sandbox('remove-compute', SECOND, check=False)
+        self.assertIn('still has servers: far', refusal.stderr)
+        self.openstack('server', 'delete', '--wait', 'far')
+        self.sandbox('remove-compute', SECOND)
+        self.assertEqual(config.COMPUTE_HOST, self.value(
+            'hypervisor', 'list', '-c', 'Hypervisor Hostname', cloud=ADMIN))
+
+    def _check_down(self):
         # "down --keep" stops the services and keeps servers and images;
         # "up" resumes.
         kept = self.sandbox('down', '--keep')
@@ -212,31 +332,40 @@ class SandboxTest(testtools.TestCase):
         self.assertIn('not running', self.sandbox(
             'status', check=False).stdout)
         self.sandbox('up')
-        self.wait_status(web, 'ACTIVE')
+        self.wait_status(self.web, 'ACTIVE')
         self.assertEqual('web1 ACTIVE', self.value(
             'server', 'list', '-c', 'Name', '-c', 'Status'))
 
         # web1 and the images left are down's to remove.
-        image_ids = self.value('image', 'list', '-c', 'ID').split()
-        pids = [int(open(os.path.join(self.state, name + '.pid')).read()
-                    .split()[0]) for name in ('nova', 'glance')]
+        image_ids = self.value('image', 'list', '-c', 'ID',
+                               cloud=ADMIN).split()
+        pids = self._pids()
         down = self.sandbox('down')
         self.assertIn('deleting server web1', down.stdout)
-        self.assertEqual([], self.docker.containers(
-            all=True, filters={'label': spec.host_label_filter(
-                config.COMPUTE_HOST)}))
+        for host in (config.COMPUTE_HOST, SECOND):
+            self.assertEqual([], self.docker.containers(
+                all=True, filters={'label': spec.host_label_filter(host)}))
         for image_id in image_ids:
             self.assertEqual([], integration.glance_references(
                 self.docker, image_id))
             tags = requests.get(REGISTRY + 'glance/%s/tags/list' % image_id,
                                 timeout=10)
             self.assertFalse(tags.ok and tags.json().get('tags'), tags.text)
-        for pid in pids:
-            self.assertFalse(procs.alive(pid), 'pid %d still runs' % pid)
+        for name, pid in pids.items():
+            self.assertFalse(procs.alive(pid), '%s (pid %d) still runs'
+                             % (name, pid))
         self.assertFalse(os.path.exists(self.state))
         self.assertFalse(os.path.exists(self.clouds_yaml))
         self.assertIn('not running', self.sandbox(
             'status', check=False).stdout)
+
+    def _pids(self):
+        """The sandbox's processes by name, from its pid files."""
+        pids = {}
+        for path in glob.glob(os.path.join(self.state, 'run', '*.pid')):
+            with open(path) as f:
+                pids[os.path.basename(path)[:-4]] = int(f.read().split()[0])
+        return pids
 
     @staticmethod
     def _listening_addresses(ports):
@@ -248,8 +377,12 @@ class SandboxTest(testtools.TestCase):
                     local, state = line.split()[1], line.split()[3]
                     address, port = local.split(':')
                     if state == '0A' and int(port, 16) in ports:
+                        # The kernel prints the address as 32-bit words
+                        # in host (little-endian) order.
+                        raw = b''.join(
+                            bytes.fromhex(address[i:i + 8])[::-1]
+                            for i in range(0, len(address), 8))
                         addresses.add(socket.inet_ntop(
-                            socket.AF_INET if len(address) == 8
-                            else socket.AF_INET6,
-                            bytes.fromhex(address)[::-1]))
+                            socket.AF_INET if len(raw) == 4
+                            else socket.AF_INET6, raw))
         return addresses

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 import fixtures
 import testtools
@@ -40,3 +41,24 @@ class PidFileTest(testtools.TestCase):
         self.sleeper.kill()
         self.sleeper.wait()
         self.assertIsNone(procs.read_pid(self.path))
+
+
+class StopTest(testtools.TestCase):
+
+    def group(self, script):
+        process = subprocess.Popen(['sh', '-c', script],
+                                   start_new_session=True)
+        self.addCleanup(process.wait)
+        self.addCleanup(lambda: procs.alive(process.pid) and process.kill())
+        return process.pid
+
+    def test_stops_groups_side_by_side_killing_what_ignores_sigterm(self):
+        # A child of the leader must go too: the group is signalled.
+        polite = self.group('sleep 60 & wait')
+        stubborn = self.group('trap "" TERM; sleep 60 & wait')
+        time.sleep(0.2)
+        started = time.monotonic()
+        procs.stop([polite, stubborn], timeout=1)
+        self.assertLess(time.monotonic() - started, 5)
+        for pid in (polite, stubborn):
+            self.assertFalse(procs.alive(pid), pid)

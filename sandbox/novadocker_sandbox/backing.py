@@ -1,0 +1,118 @@
+"""The sandbox's database and message bus: Debian's MariaDB and RabbitMQ.
+
+Both are run by hand, as the sandbox's own processes with their data in
+its state directory: no system service is started or changed. MariaDB
+listens on a unix socket only; RabbitMQ and its port mapper on loopback.
+"""
+
+import os
+import subprocess
+
+from novadocker_sandbox import config
+
+MARIADB_DIR = 'mariadb'
+RABBITMQ_DIR = 'rabbitmq'
+RABBITMQ_NODE = 'nova-docker-sandbox@localhost'
+RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
+
+
+def mariadb_socket(directory):
+    return os.path.join(directory, MARIADB_DIR, 'mysqld.sock')
+
+
+def _mariadb_data(directory):
+    return os.path.join(directory, MARIADB_DIR, 'data')
+
+
+def mariadb_install(directory):
+    """Initialise MariaDB's data directory, unless it exists."""
+    data = _mariadb_data(directory)
+    if not os.path.isdir(data):
+        _run(['mariadb-install-db', '--no-defaults', '--datadir=' + data,
+              '--user=root', '--auth-root-authentication-method=socket',
+              '--skip-test-db'], 'mariadb-install-db')
+
+
+def mariadb_command(directory):
+    return ['mariadbd', '--no-defaults',
+            '--datadir=' + _mariadb_data(directory),
+            '--socket=' + mariadb_socket(directory), '--skip-networking',
+            '--user=root', '--innodb-buffer-pool-size=32M']
+
+
+def mariadb_ready(directory):
+    return subprocess.run(
+        ['mariadb', '--socket=' + mariadb_socket(directory), '-e',
+         'SELECT 1'], capture_output=True).returncode == 0
+
+
+def create_databases(directory):
+    """Each service's databases and account (idempotent)."""
+    secret = config.passwords(directory)
+    statements = []
+    for account, databases in config.DATABASES.items():
+        statements.append(
+            "CREATE USER IF NOT EXISTS '%s'@'localhost' IDENTIFIED BY '%s';"
+            % (account, secret['db-' + account]))
+        for database in databases:
+            statements.append(
+                'CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4;'
+                "GRANT ALL ON %s.* TO '%s'@'localhost';"
+                % (database, database, account))
+    _run(['mariadb', '--socket=' + mariadb_socket(directory), '-e',
+          ''.join(statements)], 'creating the databases')
+
+
+RABBITMQ_CONF = """\
+listeners.tcp.default = {host}:{port}
+# Replaces the "guest" account: nova's, with a generated password.
+default_user = nova
+default_pass = {password}
+"""
+
+
+def rabbitmq_configure(directory):
+    """Write RabbitMQ's configuration into the state directory."""
+    base = os.path.join(directory, RABBITMQ_DIR)
+    for name in ('home', 'mnesia'):
+        os.makedirs(os.path.join(base, name), exist_ok=True)
+    with open(os.path.join(base, 'rabbitmq.conf'), 'w') as f:
+        f.write(RABBITMQ_CONF.format(
+            host=config.HOST, port=config.PORTS['rabbitmq'],
+            password=config.passwords(directory)['rabbitmq']))
+    with open(os.path.join(base, 'enabled_plugins'), 'w') as f:
+        f.write('[].\n')
+
+
+def rabbitmq_environment(directory):
+    """RabbitMQ's node, files and listeners, all in the state directory."""
+    base = os.path.join(directory, RABBITMQ_DIR)
+    return {
+        # The Erlang cookie lives in $HOME.
+        'HOME': os.path.join(base, 'home'),
+        'RABBITMQ_NODENAME': RABBITMQ_NODE,
+        'RABBITMQ_CONFIG_FILE': os.path.join(base, 'rabbitmq.conf'),
+        'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(base, 'enabled_plugins'),
+        'RABBITMQ_MNESIA_BASE': os.path.join(base, 'mnesia'),
+        'RABBITMQ_LOG_BASE': base,
+        'RABBITMQ_LOGS': '-',
+        'RABBITMQ_DIST_PORT': str(config.PORTS['rabbitmq distribution']),
+        'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS':
+            '-kernel inet_dist_use_interface {127,0,0,1}',
+        'ERL_EPMD_ADDRESS': config.HOST,
+        'ERL_EPMD_PORT': str(config.PORTS['epmd']),
+    }
+
+
+def epmd_command():
+    # Run in the foreground, as the sandbox's process: started by the
+    # Erlang VM, epmd would daemonize and outlive the sandbox.
+    return ['epmd', '-address', config.HOST, '-port',
+            str(config.PORTS['epmd'])]
+
+
+def _run(argv, what):
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError('%s failed: %s' % (
+            what, (result.stderr or result.stdout).strip()[-2000:]))
