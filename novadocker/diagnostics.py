@@ -53,3 +53,19 @@ def instance_diagnostics(instance, details, stats, now):
     diags.add_disk(read_bytes=_blkio_total(stats, 'read'),
                    write_bytes=_blkio_total(stats, 'write'))
     return diags
+
+
+def legacy_diagnostics(diags):
+    """The flat dictionary of nova's diagnostics API before microversion
+    2.48, from the same numbers, named as nova's libvirt driver names them
+    (``cpu0_time``, ``memory`` in KiB, ``vda_read``, ``vnet0_rx``)."""
+    legacy = {'cpu%d_time' % cpu.id: cpu.time for cpu in diags.cpu_details}
+    legacy['memory'] = diags.memory_details.maximum * units.Ki
+    legacy['memory-actual'] = diags.memory_details.used * units.Ki
+    for index, disk in enumerate(diags.disk_details):
+        legacy['vd%s_read' % chr(ord('a') + index)] = disk.read_bytes
+        legacy['vd%s_write' % chr(ord('a') + index)] = disk.write_bytes
+    for index, nic in enumerate(diags.nic_details):
+        legacy['vnet%d_rx' % index] = nic.rx_octets
+        legacy['vnet%d_tx' % index] = nic.tx_octets
+    return legacy

@@ -472,3 +472,7 @@ class DockerDriver(driver.ComputeDriver):
             stats = self._engine.stats(name)
         return diagnostics.instance_diagnostics(instance, details, stats,
                                                 timeutils.utcnow(True))
+
+    def get_diagnostics(self, instance):
+        return diagnostics.legacy_diagnostics(
+            self.get_instance_diagnostics(instance))

@@ -278,6 +278,10 @@ class ObservationTest(base.DriverTestCase):
         self.assertEqual(80, diags.memory_details.maximum)
         self.assertGreater(diags.num_cpus, 0)
         self.assertGreaterEqual(diags.uptime, 0)
+        # Before microversion 2.48 the API shows a flat dictionary.
+        legacy = self.driver.get_diagnostics(instance)
+        self.assertEqual(80 * 1024, legacy['memory'])
+        self.assertIn('cpu0_time', legacy)
 
     def test_host_facts(self):
         self.assertIn('load average', self.driver.get_host_uptime())

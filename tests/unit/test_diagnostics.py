@@ -55,3 +55,15 @@ class DiagnosticsTest(testtools.TestCase):
             fakes.instance(), DETAILS, stats,
             datetime.datetime.now(datetime.timezone.utc))
         self.assertEqual([300], [c.time for c in diags.cpu_details])
+
+    def test_legacy_dictionary_from_the_same_numbers(self):
+        stats = dict(STATS, networks={'eth0': {'rx_bytes': 7,
+                                               'tx_bytes': 9}})
+        diags = diagnostics.instance_diagnostics(
+            fakes.instance(), DETAILS, stats,
+            datetime.datetime.now(datetime.timezone.utc))
+        self.assertEqual({'cpu0_time': 100, 'cpu1_time': 200,
+                          'memory': 64 * 1024, 'memory-actual': 3 * 1024,
+                          'vda_read': 8192, 'vda_write': 512,
+                          'vnet0_rx': 7, 'vnet0_tx': 9},
+                         diagnostics.legacy_diagnostics(diags))
