@@ -4,8 +4,10 @@
 #
 #   tools/sandbox.sh up            install what is missing, start everything
 #   tools/sandbox.sh status        processes, endpoints, servers
-#   tools/sandbox.sh logs [-f] [nova|glance]
+#   tools/sandbox.sh logs [-f] [SERVICE]
+#   tools/sandbox.sh add-compute [--own-engine] NAME | remove-compute NAME
 #   tools/sandbox.sh down [--keep] stop everything the sandbox started
+
 #
 # "up" uses a running Docker engine and registry on 127.0.0.1:5042, or
 # installs and starts them (as root); "down" stops them only if "up"

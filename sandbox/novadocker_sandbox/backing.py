@@ -1,12 +1,17 @@
-"""The sandbox's database and message bus: Debian's MariaDB and RabbitMQ.
+"""The sandbox's database, message bus and extra Docker engines.
 
-Both are run by hand, as the sandbox's own processes with their data in
-its state directory: no system service is started or changed. MariaDB
-listens on a unix socket only; RabbitMQ and its port mapper on loopback.
+Debian's MariaDB and RabbitMQ, and the engines of compute hosts added
+with ``--own-engine``, are run by hand, as the sandbox's own processes
+with their data in its state directory: no system service is started or
+changed. MariaDB listens on a unix socket only; RabbitMQ and its port
+mapper on loopback.
 """
 
 import os
 import subprocess
+
+import docker
+import requests
 
 from novadocker_sandbox import config
 
@@ -116,3 +121,25 @@ def _run(argv, what):
     if result.returncode:
         raise RuntimeError('%s failed: %s' % (
             what, (result.stderr or result.stdout).strip()[-2000:]))
+
+
+def dockerd_command(directory, host):
+    """A Docker engine of compute host ``host``'s own: its data, state and
+    socket in the host's directory, so its images come from the registry
+    or Glance as on another machine."""
+    base = config.engine_dir(directory, host)
+    return ['dockerd', '--data-root', os.path.join(base, 'data'),
+            '--exec-root', os.path.join(base, 'exec'),
+            '--pidfile', os.path.join(base, 'dockerd.pid'),
+            '--host', config.engine_url(directory, host),
+            # The machine's first engine owns docker0 and the iptables
+            # chains; the driver's containers need neither.
+            '--bridge', 'none', '--iptables=false', '--ip-masq=false']
+
+
+def engine_answers(url):
+    try:
+        docker.APIClient(base_url=url, version='auto', timeout=5).ping()
+        return True
+    except (docker.errors.DockerException, requests.RequestException):
+        return False

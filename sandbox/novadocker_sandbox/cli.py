@@ -13,6 +13,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -78,9 +79,15 @@ class Sandbox:
     # --- processes ------------------------------------------------------
 
     def stages(self):
-        return services.stages(self.venv, self.glance_venv, self.dir,
-                               self._service_up,
-                               not os.path.exists(self.path(INITIALIZED)))
+        """Every stage of processes, those of added compute hosts last."""
+        return services.stages(
+            self.venv, self.glance_venv, self.dir, self._service_up,
+            not os.path.exists(self.path(INITIALIZED))) + [
+                stage for host in config.compute_hosts(self.dir)[1:]
+                for stage in self._host_stages(host)]
+
+    def _host_stages(self, host):
+        return services.compute_stages(self.venv, self.dir, host)
 
     def _service_up(self, binary):
         try:
@@ -91,10 +98,7 @@ class Sandbox:
 
     def names(self):
         """Every process the sandbox may run, in the order they start."""
-        return [service.name for stage in self.stages()
-                for service in stage] + [
-            services.compute_name(host)
-            for host in config.compute_hosts(self.dir)[1:]]
+        return [service.name for stage in self.stages() for service in stage]
 
     def pid(self, name):
         """The pid of the sandbox's ``name`` process if it runs, else None."""
@@ -105,7 +109,12 @@ class Sandbox:
 
     def _start(self, service):
         if service.prepare:
-            service.prepare()
+            try:
+                service.prepare()
+            except (OSError, RuntimeError, subprocess.SubprocessError,
+                    requests.RequestException) as e:
+                raise SandboxError('%s could not be prepared: %s'
+                                   % (service.name, e))
         with open(self.log(service.name), 'ab') as log:
             process = subprocess.Popen(
                 service.argv, env=dict(os.environ, **service.env),
@@ -143,7 +152,6 @@ class Sandbox:
         """Stop the sandbox's processes (or those of ``names``), the last
         stage to start first, each stage's side by side."""
         stages = [[s.name for s in stage] for stage in self.stages()]
-        stages[-1] += self.names()[sum(map(len, stages)):]
         for stage in reversed(stages):
             stage = [name for name in stage if not names or name in names]
             running = {name: self.pid(name) for name in stage}
@@ -217,9 +225,6 @@ class Sandbox:
         for stage in self.stages():
             say('starting %s' % ', '.join(s.name for s in stage))
             self._run_stage(stage, deadline)
-        for host in config.compute_hosts(self.dir)[1:]:
-            self._run_stage([services.compute(self.venv, self.dir, host)],
-                            deadline)
         self._wait_computes(config.compute_hosts(self.dir), deadline)
 
     def _wait_computes(self, hosts, deadline):
@@ -359,21 +364,35 @@ class Sandbox:
 
     # --- more compute hosts -----------------------------------------------
 
-    def add_compute(self, host):
+    def add_compute(self, host, own_engine=False):
         self._require_running()
         if host in config.compute_hosts(self.dir):
             raise SandboxError('compute host %s exists already' % host)
-        compute = services.compute(self.venv, self.dir, host)
+        if not re.fullmatch(r'[a-z][a-z0-9-]{0,30}', host):
+            raise SandboxError('a compute host name is a lowercase letter '
+                               'then up to 30 letters, digits or dashes')
+        # The engine's directory marks a host that has its own.
+        os.makedirs(config.engine_dir(self.dir, host) if own_engine else
+                    os.path.dirname(config.compute_conf(self.dir, host)))
+        stages = self._host_stages(host)
         deadline = time.monotonic() + READY_TIMEOUT
         try:
-            self._run_stage([compute], deadline)
+            for stage in stages:
+                self._run_stage(stage, deadline)
             self._wait_computes([host], deadline)
         except BaseException:
-            self._stop_processes([compute.name])
-            shutil.rmtree(os.path.dirname(config.compute_conf(self.dir, host)))
+            self._retire(host)
             raise
-        say('compute host %s is up (nova-compute pid %d)'
-            % (host, self.pid(compute.name)))
+        say('compute host %s is up (nova-compute pid %d%s)' % (
+            host, self.pid(services.compute_name(host)),
+            ', its own Docker engine at %s' % config.engine_url(self.dir, host)
+            if own_engine else ''))
+
+    def _retire(self, host):
+        """Stop compute host ``host``'s processes and remove its files."""
+        self._stop_processes([service.name for stage in
+                              self._host_stages(host) for service in stage])
+        shutil.rmtree(os.path.dirname(config.compute_conf(self.dir, host)))
 
     def remove_compute(self, host):
         self._require_running()
@@ -388,13 +407,12 @@ class Sandbox:
                 'compute host %s still has servers: %s; delete them first '
                 '(moving servers needs migration, not supported yet)'
                 % (host, ', '.join(s['name'] for s in servers)))
-        self._stop_processes([services.compute_name(host)])
+        self._remove_engine_containers([host])
+        self._retire(host)
         for service in self.nova('GET', '/os-services?binary=nova-compute&'
                                  'host=' + host)['services']:
             # Its resource provider and host mapping go with it.
             self.nova('DELETE', '/os-services/%s' % service['id'])
-        self._remove_engine_containers([host])
-        shutil.rmtree(os.path.dirname(config.compute_conf(self.dir, host)))
         say('compute host %s removed' % host)
 
     def _require_running(self):
@@ -455,11 +473,12 @@ class Sandbox:
         if not keep:
             self._delete_servers()
             image_ids = self._glance_image_ids()
+            # While the hosts' own engines still run.
+            self._remove_engine_containers(config.compute_hosts(self.dir))
         self._stop_processes()
         if keep:
             say('Stopped; data kept in %s ("up" resumes it).' % self.dir)
             return
-        self._remove_engine_containers(config.compute_hosts(self.dir))
         self._remove_engine_images(image_ids)
         self._remove_registry_data(image_ids)
         self._stop_services()
@@ -497,19 +516,24 @@ class Sandbox:
         return sorted(ids)
 
     @staticmethod
-    def _engine_or_none():
+    def _engine_or_none(url=None):
         try:
-            client = docker.APIClient(version='auto', timeout=API_TIMEOUT)
+            client = docker.APIClient(base_url=url, version='auto',
+                                      timeout=API_TIMEOUT)
             client.ping()
             return client
         except (docker.errors.DockerException, requests.RequestException):
             return None
 
     def _remove_engine_containers(self, hosts):
-        client = self._engine_or_none()
-        for host in hosts if client else ():
+        """Remove what nova left of ``hosts``' containers in their engines
+        (a host's own engine must still run)."""
+        for host in hosts:
+            client = self._engine_or_none(
+                config.engine_url(self.dir, host)
+                if config.has_own_engine(self.dir, host) else None)
             for container in client.containers(all=True, filters={
-                    'label': '%s=%s' % (HOST_LABEL, host)}):
+                    'label': '%s=%s' % (HOST_LABEL, host)}) if client else ():
                 client.remove_container(container['Id'], force=True, v=True)
 
     def _remove_engine_images(self, image_ids):
@@ -614,10 +638,16 @@ def main(argv=None):
     logs.add_argument('service', nargs='?', default='nova-compute')
     logs.add_argument('-f', '--follow', action='store_true')
     logs.add_argument('-n', '--lines', type=int, default=50)
-    for command, text in (('add-compute', 'start another compute host'),
-                          ('remove-compute', 'stop and remove a compute host '
-                                             'that has no servers')):
-        commands.add_parser(command, help=text).add_argument('host')
+    add = commands.add_parser('add-compute',
+                              help='start another compute host')
+    add.add_argument('host')
+    add.add_argument('--own-engine', action='store_true',
+                     help='give the host a Docker engine of its own (images '
+                          'reach it through the registry, as on another '
+                          'machine)')
+    commands.add_parser(
+        'remove-compute', help='stop and remove a compute host that has no '
+                               'servers').add_argument('host')
     down = commands.add_parser(
         'down', help='stop everything the sandbox started and remove its '
                      'servers, images and data')
@@ -634,7 +664,8 @@ def main(argv=None):
         'up': sandbox.up,
         'status': sandbox.status,
         'logs': lambda: sandbox.logs(args.service, args.follow, args.lines),
-        'add-compute': lambda: sandbox.add_compute(args.host),
+        'add-compute': lambda: sandbox.add_compute(args.host,
+                                                   args.own_engine),
         'remove-compute': lambda: sandbox.remove_compute(args.host),
         'down': lambda: sandbox.down(args.keep),
     }

@@ -121,8 +121,7 @@ lock_path = {dir}/nova/locks
 [oslo_messaging_notifications]
 driver = noop
 [docker]
-# Hosts sharing an engine share the record of the images they brought in.
-image_records_path = {dir}/nova/docker-images
+{docker}
 [scheduler]
 # Hosts are mapped by "up" and "add-compute" (nova-manage cell_v2
 # discover_hosts), as an operator does.
@@ -170,15 +169,20 @@ password_hash_rounds = 4
 """
 
 
-def _nova(directory, default, debug=False):
-    """nova's configuration, with ``default`` lines in [DEFAULT]."""
+def _nova(directory, default, docker=None, debug=False):
+    """nova's configuration, with ``default`` lines in [DEFAULT] and
+    ``docker`` lines in [docker]."""
     secret = passwords(directory)
+    if docker is None:
+        # Hosts sharing an engine share the record of the images they
+        # brought in.
+        docker = 'image_records_path = %s/nova/docker-images' % directory
     return ''.join((
         NOVA_CONF.format(
             dir=directory, host=HOST, debug=str(bool(debug)).lower(),
             rabbit=secret['rabbitmq'], rabbit_port=PORTS['rabbitmq'],
             paste=os.path.join(directory, 'nova', 'api-paste.ini'),
-            region=REGION, default=default),
+            region=REGION, default=default, docker=docker),
         authtoken(directory, 'nova'),
         _service_auth(directory, 'placement'),
         # The stand-in is not in the catalog: no Neutron to offer users.
@@ -191,7 +195,7 @@ def _nova(directory, default, debug=False):
 def write(directory, debug=False):
     """Write the controllers' configuration: nova's API, conductor and
     scheduler, placement's and keystone's."""
-    nova = _nova(directory, 'state_path = %s/nova' % directory, debug)
+    nova = _nova(directory, 'state_path = %s/nova' % directory, debug=debug)
     nova += NOVA_DATABASES.format(
         api_db=database_url(directory, 'nova', 'nova_api'),
         db=database_url(directory, 'nova', 'nova'))
@@ -228,11 +232,29 @@ def compute_hosts(directory):
     return [COMPUTE_HOST] + [name for name in extra if name != COMPUTE_HOST]
 
 
+def engine_dir(directory, name):
+    """Where compute host ``name``'s own Docker engine keeps everything."""
+    return os.path.join(directory, 'compute', name, 'engine')
+
+
+def engine_url(directory, name):
+    return 'unix://' + os.path.join(engine_dir(directory, name),
+                                    'docker.sock')
+
+
+def has_own_engine(directory, name):
+    return os.path.isdir(engine_dir(directory, name))
+
+
 def write_compute(directory, name):
     """Write the configuration of compute host ``name``: nova's, without
-    its databases."""
+    its databases; with its own engine, if it has one."""
     conf = compute_conf(directory, name)
     os.makedirs(os.path.dirname(conf), exist_ok=True)
+    docker = None
+    if has_own_engine(directory, name):
+        docker = 'host_url = %s\nimage_records_path = %s/docker-images' % (
+            engine_url(directory, name), os.path.dirname(conf))
     with open(conf, 'w') as f:
         f.write(_nova(directory, 'host = %s\nstate_path = %s' % (
-            name, os.path.dirname(conf))))
+            name, os.path.dirname(conf)), docker))

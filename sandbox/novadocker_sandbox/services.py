@@ -76,12 +76,20 @@ def compute_name(host):
             else 'nova-compute-' + host)
 
 
-def compute(venv, directory, host):
-    """The nova-compute process of compute host ``host``."""
-    return Service(compute_name(host), nova_command(
+def compute_stages(venv, directory, host):
+    """The processes of compute host ``host``, stage by stage: its own
+    Docker engine if it has one, then its nova-compute."""
+    compute = Service(compute_name(host), nova_command(
         venv, directory, 'nova-compute',
         config.compute_conf(directory, host)),
         prepare=lambda: config.write_compute(directory, host))
+    if not config.has_own_engine(directory, host):
+        return [[compute]]
+    url = config.engine_url(directory, host)
+    return [[Service('dockerd-' + host,
+                     backing.dockerd_command(directory, host),
+                     ready=lambda: backing.engine_answers(url))],
+            [compute]]
 
 
 def stages(venv, glance_venv, directory, service_up, first_start=False):
@@ -140,8 +148,7 @@ def stages(venv, glance_venv, directory, service_up, first_start=False):
         [Service(binary, nova_command(venv, directory, binary),
                  ready=lambda binary=binary: service_up(binary))
          for binary in ('nova-conductor', 'nova-scheduler')],
-        [compute(venv, directory, config.COMPUTE_HOST)],
-    ]
+    ] + compute_stages(venv, directory, config.COMPUTE_HOST)
 
 
 def _run_cells(venv, directory):

@@ -34,6 +34,8 @@ REGISTRY = 'http://127.0.0.1:5042/v2/'
 ADMIN = 'nova-docker'
 DEMO = 'nova-docker-demo'
 SECOND = 'second'
+THIRD = 'third'
+HOSTS = (config.COMPUTE_HOST, SECOND, THIRD)
 
 
 class SandboxTest(testtools.TestCase):
@@ -139,6 +141,18 @@ class SandboxTest(testtools.TestCase):
             self.assertIn(message % self.state, result.stderr)
         self.assertEqual(['precious'], os.listdir(self.state))
 
+    def test_a_service_that_cannot_start_is_named_and_all_stopped(self):
+        # A "glance virtualenv" without glance: glance-api cannot start
+        # once MariaDB, RabbitMQ and keystone already run.
+        result = self.sandbox('up', '--glance-venv', self.dir, check=False)
+        self.assertEqual(1, result.returncode)
+        self.assertIn('glance-api could not be prepared', result.stderr)
+        self.assertIn('stopping keystone', result.stdout)
+        self.assertIn('stopping mariadb', result.stdout)
+        self.assertEqual({}, self._pids())
+        self.assertIn('not running', self.sandbox(
+            'status', check=False).stdout)
+
     def test_cli_session(self):
         up = self.sandbox('up')
         self.addCleanup(self.sandbox, 'down', check=False)
@@ -150,7 +164,7 @@ class SandboxTest(testtools.TestCase):
         self._check_identities()
         self._check_lifecycle()
         self._check_isolation()
-        self._check_second_host()
+        self._check_more_hosts()
         self._check_down()
 
     def _check_services(self):
@@ -296,33 +310,59 @@ class SandboxTest(testtools.TestCase):
         self.openstack('server', 'delete', '--wait', admins, cloud=ADMIN)
         self.openstack('image', 'delete', image, cloud=ADMIN)
 
-    def _check_second_host(self):
-        """A second compute host joins, takes a server, and leaves."""
+    def _check_more_hosts(self):
+        """Two more compute hosts join, one on an engine of its own; each
+        takes a server, and they leave."""
         self.assertIn('compute host %s is up' % SECOND,
                       self.sandbox('add-compute', SECOND).stdout)
+        self.assertIn('its own Docker engine', self.sandbox(
+            'add-compute', '--own-engine', THIRD).stdout)
         hypervisors = self.value('hypervisor', 'list', '-c',
                                  'Hypervisor Hostname', '-c', 'State',
                                  cloud=ADMIN).splitlines()
-        self.assertEqual(sorted([config.COMPUTE_HOST + ' up',
-                                 SECOND + ' up']), sorted(hypervisors))
-        # nova spreads by free memory: web1 runs on the first host.
-        server = self.value('server', 'create', '--image', 'demo',
-                            '--flavor', 'm1.tiny', '--nic', 'none', 'far',
-                            '-c', 'id')
-        self.wait_status(server, 'ACTIVE')
-        for uuid, host in ((self.web, config.COMPUTE_HOST),
-                           (server, SECOND)):
-            self.assertEqual(host, self.value(
-                'server', 'show', uuid, '-c', 'OS-EXT-SRV-ATTR:host',
-                cloud=ADMIN))
-            self.assertEqual(host, self.container(uuid)['Config']['Labels'][
-                spec.LABEL_HOST])
+        self.assertEqual(sorted(h + ' up' for h in HOSTS),
+                         sorted(hypervisors))
+        # nova spreads servers by free memory: web1 holds the first host.
+        servers = [self.value('server', 'create', '--image', 'demo',
+                              '--flavor', 'm1.tiny', '--nic', 'none', name,
+                              '-c', 'id') for name in ('far1', 'far2')]
+        for server in servers:
+            self.wait_status(server, 'ACTIVE')
+        placed = {server: self.value('server', 'show', server, '-c',
+                                     'OS-EXT-SRV-ATTR:host', cloud=ADMIN)
+                  for server in servers}
+        self.assertEqual({SECOND, THIRD}, set(placed.values()))
+        placed[self.web] = config.COMPUTE_HOST
+        for server, host in placed.items():
+            engine = self.engine(host)
+            labels = engine.inspect_container('nova-' + server)['Config'][
+                'Labels']
+            self.assertEqual(host, labels[spec.LABEL_HOST])
+        # The third host's engine got the demo image from the registry,
+        # where the first host that loaded it from Glance put it.
+        demo = self.value('image', 'show', 'demo', '-c', 'id')
+        self.assertTrue(integration.glance_references(self.engine(THIRD),
+                                                      demo))
+        on_third = next(s for s, h in placed.items() if h == THIRD)
+        self.assertRaises(docker.errors.NotFound,
+                          self.docker.inspect_container, 'nova-' + on_third)
+
         refusal = self.sandbox('remove-compute', SECOND, check=False)
-        self.assertIn('still has servers: far', refusal.stderr)
-        self.openstack('server', 'delete', '--wait', 'far')
-        self.sandbox('remove-compute', SECOND)
+        self.assertIn('compute host %s still has servers: far' % SECOND,
+                      refusal.stderr)
+        self.openstack('server', 'delete', '--wait', *servers)
+        for host in (SECOND, THIRD):
+            self.sandbox('remove-compute', host)
         self.assertEqual(config.COMPUTE_HOST, self.value(
             'hypervisor', 'list', '-c', 'Hypervisor Hostname', cloud=ADMIN))
+        self.assertFalse(os.path.exists(os.path.join(self.state, 'compute',
+                                                     THIRD)))
+
+    def engine(self, host):
+        if host != THIRD:
+            return self.docker
+        return docker.APIClient(
+            base_url=config.engine_url(self.state, host), version='auto')
 
     def _check_down(self):
         # "down --keep" stops the services and keeps servers and images;
@@ -342,7 +382,7 @@ class SandboxTest(testtools.TestCase):
         pids = self._pids()
         down = self.sandbox('down')
         self.assertIn('deleting server web1', down.stdout)
-        for host in (config.COMPUTE_HOST, SECOND):
+        for host in HOSTS:
             self.assertEqual([], self.docker.containers(
                 all=True, filters={'label': spec.host_label_filter(host)}))
         for image_id in image_ids:
