@@ -7,7 +7,8 @@
 #   tools/sandbox.sh logs [-f] [SERVICE]
 #   tools/sandbox.sh add-compute [--own-engine] NAME | remove-compute NAME
 #   tools/sandbox.sh down [--keep] stop everything the sandbox started
-
+#
+# tools/tempest.sh runs Tempest's compute API tests against it.
 #
 # "up" uses a running Docker engine and registry on 127.0.0.1:5042, or
 # installs and starts them (as root); "down" stops them only if "up"

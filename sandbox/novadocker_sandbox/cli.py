@@ -29,6 +29,7 @@ from novadocker_sandbox import demo
 from novadocker_sandbox import keystone
 from novadocker_sandbox import procs
 from novadocker_sandbox import services
+from novadocker_sandbox import tempest
 
 CLOUDS = {
     # clouds.yaml entry: (user, project)
@@ -420,6 +421,15 @@ class Sandbox:
             raise SandboxError('The sandbox is not running: '
                                'tools/sandbox.sh up')
 
+    def tempest_conf(self, path):
+        """Write Tempest's configuration for this sandbox to ``path``."""
+        self._require_running()
+        image = self.glance('GET', '/images?name=demo')['images']
+        flavors = {f['name']: f['id']
+                   for f in self.nova('GET', '/flavors')['flavors']}
+        tempest.write(path, self.dir, image[0]['id'],
+                      [flavors['m1.tiny'], flavors['m1.small']])
+
     # --- status and logs -------------------------------------------------
 
     def status(self):
@@ -648,6 +658,10 @@ def main(argv=None):
     commands.add_parser(
         'remove-compute', help='stop and remove a compute host that has no '
                                'servers').add_argument('host')
+    commands.add_parser(
+        'tempest-conf', help="write Tempest's configuration for the running "
+                             'sandbox (tools/tempest.sh runs Tempest)'
+    ).add_argument('path')
     down = commands.add_parser(
         'down', help='stop everything the sandbox started and remove its '
                      'servers, images and data')
@@ -667,6 +681,7 @@ def main(argv=None):
         'add-compute': lambda: sandbox.add_compute(args.host,
                                                    args.own_engine),
         'remove-compute': lambda: sandbox.remove_compute(args.host),
+        'tempest-conf': lambda: sandbox.tempest_conf(args.path),
         'down': lambda: sandbox.down(args.keep),
     }
     try:

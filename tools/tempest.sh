@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs Tempest's compute API tests against the running sandbox
+# (tools/sandbox.sh up) and ends with "N passed, N failed, N skipped".
+#
+#   tools/tempest.sh            every test of tempest.api.compute
+#   tools/tempest.sh --subset   the representative subset the README's test
+#                               command runs (a few minutes)
+#   tools/tempest.sh REGEX      the tests matching REGEX
+#
+# Tests never run are in tools/tempest-exclude.txt, each with its reason.
+# Tempest lives in NOVA_DOCKER_TEMPEST_VENV (default .venv-tempest), made on
+# first use; its workspace (configuration, logs, results) in the sandbox's
+# state directory, which "down" removes.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+VENV=${VENV:-.venv}
+TEMPEST_VENV=${NOVA_DOCKER_TEMPEST_VENV:-$PWD/.venv-tempest}
+export NOVA_DOCKER_SANDBOX_DIR=${NOVA_DOCKER_SANDBOX_DIR:-/var/lib/nova-docker/sandbox}
+# Servers, images and snapshots: what a container offers. Excluded: tests
+# that need more than one compute node's worth of time on two cores.
+SUBSET='^tempest\.api\.compute\.(servers\.test_(servers|create_server|server_actions|list_server_filters|server_metadata|instance_actions|delete_server)|images\.test_images_oneserver|flavors|admin\.test_(hypervisor|flavors|servers))\b'
+
+case "${1:-}" in
+    --subset) regex=$SUBSET ;;
+    '') regex='^tempest\.api\.compute\.' ;;
+    *) regex=$1 ;;
+esac
+
+if [ ! -x "$TEMPEST_VENV/bin/tempest" ]; then
+    echo "tempest: installing Tempest into $TEMPEST_VENV" >&2
+    python3 -m venv "$TEMPEST_VENV"
+    "$TEMPEST_VENV/bin/pip" install -q -r tools/tempest-requirements.txt
+fi
+
+workspace=$NOVA_DOCKER_SANDBOX_DIR/tempest
+# Tempest keeps its workspace registry in $HOME: the sandbox's, not the
+# user's.
+export HOME=$NOVA_DOCKER_SANDBOX_DIR/tempest-home
+if [ ! -d "$workspace/etc" ]; then
+    "$TEMPEST_VENV/bin/tempest" init \
+        --workspace-path "$HOME/workspace.yaml" "$workspace" >/dev/null
+fi
+"$VENV/bin/nova-docker-sandbox" tempest-conf "$workspace/etc/tempest.conf"
+
+cd "$workspace"
+status=0
+"$TEMPEST_VENV/bin/tempest" run --regex "$regex" \
+    --exclude-list "$root/tools/tempest-exclude.txt" \
+    --concurrency "${TEMPEST_CONCURRENCY:-2}" || status=$?
+"$TEMPEST_VENV/bin/python" "$root/tools/stestr_totals.py" || status=1
+exit $status
