@@ -126,6 +126,10 @@ driver = noop
 # Hosts are mapped by "up" and "add-compute" (nova-manage cell_v2
 # discover_hosts), as an operator does.
 discover_hosts_in_cells_interval = -1
+# One process each (the default is one per core, ~180 MiB apiece).
+workers = 1
+[conductor]
+workers = 1
 [glance]
 region_name = {region}
 """
