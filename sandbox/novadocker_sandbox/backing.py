@@ -14,6 +14,7 @@ import docker
 import requests
 
 from novadocker_sandbox import config
+from novadocker_sandbox import procs
 
 MARIADB_DIR = 'mariadb'
 RABBITMQ_DIR = 'rabbitmq'
@@ -33,9 +34,10 @@ def mariadb_install(directory):
     """Initialise MariaDB's data directory, unless it exists."""
     data = _mariadb_data(directory)
     if not os.path.isdir(data):
-        _run(['mariadb-install-db', '--no-defaults', '--datadir=' + data,
-              '--user=root', '--auth-root-authentication-method=socket',
-              '--skip-test-db'], 'mariadb-install-db')
+        procs.run(['mariadb-install-db', '--no-defaults',
+                   '--datadir=' + data, '--user=root',
+                   '--auth-root-authentication-method=socket',
+                   '--skip-test-db'], 'mariadb-install-db')
 
 
 def mariadb_command(directory):
@@ -64,8 +66,9 @@ def create_databases(directory):
                 'CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4;'
                 "GRANT ALL ON %s.* TO '%s'@'localhost';"
                 % (database, database, account))
-    _run(['mariadb', '--socket=' + mariadb_socket(directory), '-e',
-          ''.join(statements)], 'creating the databases')
+    # The statements hold the passwords: on standard input.
+    procs.run(['mariadb', '--socket=' + mariadb_socket(directory)],
+              'creating the databases', stdin='\n'.join(statements))
 
 
 RABBITMQ_CONF = """\
@@ -114,13 +117,6 @@ def epmd_command():
     # Erlang VM, epmd would daemonize and outlive the sandbox.
     return ['epmd', '-address', config.HOST, '-port',
             str(config.PORTS['epmd'])]
-
-
-def _run(argv, what):
-    result = subprocess.run(argv, capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError('%s failed: %s' % (
-            what, (result.stderr or result.stdout).strip()[-2000:]))
 
 
 def dockerd_command(directory, host):

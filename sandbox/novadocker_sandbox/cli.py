@@ -251,12 +251,13 @@ class Sandbox:
                 self._discover_hosts()
 
     def _discover_hosts(self):
-        result = subprocess.run(services.nova_command(
-            self.venv, self.dir, 'nova-manage') + [
-                'cell_v2', 'discover_hosts'], capture_output=True, text=True)
-        if result.returncode:
-            raise SandboxError('nova-manage cell_v2 discover_hosts failed: '
-                               '%s' % result.stderr.strip()[-2000:])
+        try:
+            procs.run(services.nova_command(self.venv, self.dir,
+                                            'nova-manage') +
+                      ['cell_v2', 'discover_hosts'],
+                      'nova-manage cell_v2 discover_hosts')
+        except RuntimeError as e:
+            raise SandboxError(str(e))
 
     def _claim_dir(self):
         """Make the state directory, or check an existing one is ours: the

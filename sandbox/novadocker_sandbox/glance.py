@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 
+from novadocker_sandbox import procs
 from novadocker_sandbox import wsgi
 
 CONFIG = """
@@ -73,12 +74,8 @@ def configure(venv, directory, database=None, authtoken=None):
     if not authtoken:
         with open(os.path.join(directory, 'policy.yaml'), 'w') as f:
             f.write(POLICY)
-    result = subprocess.run(
-        [os.path.join(venv, 'bin', 'glance-manage'), '--config-file', conf,
-         'db_sync'], capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError('glance-manage db_sync failed: %s'
-                           % result.stderr.strip()[-2000:])
+    procs.run([os.path.join(venv, 'bin', 'glance-manage'), '--config-file',
+               conf, 'db_sync'], 'glance-manage db_sync')
 
 
 def command(venv, address):

@@ -7,11 +7,11 @@ through keystone's own API, the ``demo`` project and its member, the
 """
 
 import os
-import subprocess
 
 import requests
 
 from novadocker_sandbox import config
+from novadocker_sandbox import procs
 
 TIMEOUT = 30
 # (service type, name, port name, path) of the catalog beyond identity.
@@ -38,15 +38,12 @@ def prepare(venv, directory, first_start):
             '--bootstrap-region-id', config.REGION,
             '--bootstrap-public-url', config.identity_url(),
             '--bootstrap-internal-url', config.identity_url())))
-    result = subprocess.run(
-        [os.path.join(venv, 'bin', 'python'), '-m',
-         'novadocker_sandbox.keystone_manage',
-         os.path.join(directory, 'keystone', 'keystone.conf')] + commands,
-        env=dict(os.environ, OS_BOOTSTRAP_PASSWORD=config.passwords(
-            directory)[config.ADMIN]), capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError('keystone-manage failed: %s'
-                           % result.stderr.strip()[-2000:])
+    procs.run([os.path.join(venv, 'bin', 'python'), '-m',
+               'novadocker_sandbox.keystone_manage',
+               os.path.join(directory, 'keystone', 'keystone.conf')] +
+              commands, 'keystone-manage', env=dict(
+                  os.environ, OS_BOOTSTRAP_PASSWORD=config.passwords(
+                      directory)[config.ADMIN]))
 
 
 def token(user, password, project):

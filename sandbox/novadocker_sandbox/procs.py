@@ -1,4 +1,5 @@
-"""The sandbox's processes: pid files, stopping, ports and memory.
+"""The sandbox's processes: setup commands, pid files, stopping, ports
+and memory.
 
 Linux only: reads /proc.
 """
@@ -7,6 +8,7 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import time
 
 
@@ -18,6 +20,17 @@ def _stat(pid):
             return f.read().rsplit(')', 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def run(argv, what, env=None, stdin=None):
+    """Run a setup command; a failure raises RuntimeError naming ``what``
+    with the end of its error output. ``stdin``: text fed to it (secrets
+    go there, never into ``argv``, which ``ps`` shows)."""
+    result = subprocess.run(argv, env=env, input=stdin, capture_output=True,
+                            text=True)
+    if result.returncode:
+        raise RuntimeError('%s failed: %s' % (
+            what, (result.stderr or result.stdout).strip()[-2000:]))
 
 
 def alive(pid):

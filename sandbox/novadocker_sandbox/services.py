@@ -10,7 +10,6 @@ of keystone, placement, nova's API and glance under gunicorn, Debian's
 import dataclasses
 import os
 import socket
-import subprocess
 import typing
 
 import requests
@@ -19,6 +18,7 @@ from novadocker_sandbox import backing
 from novadocker_sandbox import config
 from novadocker_sandbox import glance
 from novadocker_sandbox import keystone
+from novadocker_sandbox import procs
 from novadocker_sandbox import wsgi
 
 READY_TIMEOUT = 5
@@ -152,11 +152,8 @@ def stages(venv, glance_venv, directory, service_up, first_start=False):
 
 
 def _run_cells(venv, directory):
-    result = subprocess.run(
-        [os.path.join(venv, 'bin', 'python'), '-m', 'novadocker_sandbox.cells',
-         os.path.join(directory, 'nova', 'nova.conf'),
-         config.database_url(directory, 'nova', 'nova_cell0')],
-        capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError('preparing nova\'s databases failed: %s'
-                           % result.stderr.strip()[-2000:])
+    procs.run([os.path.join(venv, 'bin', 'python'), '-m',
+               'novadocker_sandbox.cells',
+               os.path.join(directory, 'nova', 'nova.conf'),
+               config.database_url(directory, 'nova', 'nova_cell0')],
+              "preparing nova's databases")
