@@ -20,6 +20,7 @@ passed on.
 """
 
 import bz2
+import hashlib
 import io
 import itertools
 import json
@@ -40,6 +41,9 @@ MAX_MANIFEST_BYTES = units.Mi
 # Manifest keys the engine needs to load an image; everything else
 # (RepoTags, Parent) would let the archive reach beyond its own content.
 MANIFEST_KEYS = ('Config', 'Layers', 'LayerSources')
+# Small JSON files held back until the manifest says which is the image
+# configuration: docker save writes a few hundred bytes per layer.
+MAX_HELD_BYTES = 16 * units.Mi
 _BLOCK = tarfile.BLOCKSIZE
 _END = bytes(2 * _BLOCK)
 _PIECE = units.Mi
@@ -51,6 +55,8 @@ _COMPRESSIONS = (
     (b'\x1f\x8b', lambda: zlib.decompressobj(16 + zlib.MAX_WBITS)),
     (b'BZh', bz2.BZ2Decompressor),
     (b'\xfd7zXZ\x00', lzma.LZMADecompressor))
+_MAGIC_BYTES = 6
+_ZSTD = b'\x28\xb5\x2f\xfd'
 # What docker save writes at the top level; devices, fifos and sparse
 # files have no place in it.
 _KINDS = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE,
@@ -104,7 +110,7 @@ def _padding(size):
 
 
 def nameless_manifest(data):
-    """The manifest.json the engine gets: one image, no names.
+    """The manifest the engine gets: one image, no names.
 
     Raises ArchiveRefused for anything but a manifest of exactly one image.
     """
@@ -123,8 +129,7 @@ def nameless_manifest(data):
             entry.get('Layers'), list):
         raise ArchiveRefused(_('its manifest.json names no image '
                                'configuration or layers'))
-    return json.dumps([{key: entry[key] for key in MANIFEST_KEYS
-                        if key in entry}]).encode()
+    return [{key: entry[key] for key in MANIFEST_KEYS if key in entry}]
 
 
 class _Blocks:
@@ -251,10 +256,12 @@ def without_names(chunks, max_bytes=None):
     check riding on the source (a hash) always runs before the last piece.
     Raises ArchiveRefused when the data is not such an archive, and
     ArchiveTooLarge as soon as its files hold more than ``max_bytes``
-    (decompressed: a small compressed upload may unpack to anything).
+    (decompressed: a small compressed upload, or a compressed layer inside
+    a plain one, may unpack to anything).
     """
     blocks = _Blocks(_decompressed(chunks))
-    manifest, links, total = None, set(), 0
+    budget = _Budget(max_bytes)
+    manifest, links, held = None, set(), _Held()
     while True:
         entry = _header(blocks)
         if entry is None:
@@ -263,9 +270,7 @@ def without_names(chunks, max_bytes=None):
         path = _path(info.name)
         _check_entry(info, path, links)
         size = info.size if info.isfile() else 0
-        total += size
-        if max_bytes is not None and total > max_bytes:
-            raise ArchiveTooLarge(max_bytes)
+        budget.add(size)
         data = blocks.pieces(size + len(_padding(size)))
         if path in (MANIFEST, LEGACY_REPOSITORIES):
             # Whatever its kind: a link or directory under either name
@@ -275,17 +280,167 @@ def without_names(chunks, max_bytes=None):
             for _piece in data:
                 pass
             continue
-        yield from raw
-        yield from data
+        head, data = _peek(data, min(size, _MAGIC_BYTES))
+        if not held.keep(path, size, head, raw, data):
+            yield from raw
+            yield from budget.inflating(path, size, head, data)
     blocks.drain()
     if manifest is None:
         raise ArchiveRefused(_('its data is not a Docker image tarball '
                                '(docker save output of Docker 1.10 or '
                                'newer): it has no manifest.json'))
-    info = tarfile.TarInfo(MANIFEST)
-    info.size, info.mode = len(manifest), 0o644
-    yield (info.tobuf(tarfile.PAX_FORMAT, 'utf-8', 'surrogateescape') +
-           manifest + _padding(info.size) + _END)
+    yield from held.emit(manifest, links)
+
+
+class _Budget:
+    """What the archive unpacks to so far, against its bound."""
+
+    def __init__(self, limit):
+        self._limit = limit
+        self._total = 0
+
+    def add(self, size):
+        self._total += size
+        if self._limit is not None and self._total > self._limit:
+            raise ArchiveTooLarge(self._limit)
+
+    def inflating(self, path, size, head, pieces):
+        """``pieces`` of a file, passed through; a compressed file (the
+        engine unpacks compressed layers) counts at its unpacked size."""
+        make = next((make for magic, make in _COMPRESSIONS
+                     if head.startswith(magic)), None)
+        if head.startswith(_ZSTD) and self._limit is not None:
+            raise ArchiveRefused(_('its file %s is compressed with zstd, '
+                                   'whose unpacked size the driver cannot '
+                                   'bound') % path)
+        if make is None or self._limit is None:
+            yield from pieces
+            return
+        inflater, left = _Inflater(make, path), size
+        for piece in pieces:
+            # Only the file's own bytes, not the archive's padding.
+            for produced in inflater.feed(bytes(piece[:left])):
+                self.add(produced)
+            left -= min(left, len(piece))
+            yield piece
+
+
+class _Inflater:
+    """Decompresses a file's bytes to count them, member after member (the
+    engine reads concatenated streams to their end)."""
+
+    def __init__(self, make, path):
+        self._make = make
+        self._path = path
+        self._decompressor = make()
+
+    def feed(self, data):
+        """The sizes of what ``data`` decompresses to, a piece at a time."""
+        while data or not getattr(self._decompressor, 'needs_input', True):
+            try:
+                out = self._decompressor.decompress(data, _PIECE)
+            except (OSError, EOFError, ValueError, zlib.error,
+                    lzma.LZMAError) as e:
+                raise ArchiveRefused(_('its file %(path)s is not a valid '
+                                       'compressed stream: %(error)s') % {
+                    'path': self._path, 'error': e}) from e
+            yield len(out)
+            if self._decompressor.eof:
+                data = self._decompressor.unused_data
+                self._decompressor = self._make()
+            else:
+                data = getattr(self._decompressor, 'unconsumed_tail', b'')
+
+
+class _Held:
+    """Small JSON files, held back to the end of the archive.
+
+    The image configuration is one of them, and only the manifest (which
+    may come last) says which: the driver rewrites it without the image's
+    ``VOLUME``s, so those paths stay part of the root filesystem (within
+    its quota, in snapshots, gone with the server) instead of becoming
+    engine volumes outside every bound.
+    """
+
+    def __init__(self):
+        self._files = {}
+        self._size = 0
+
+    def keep(self, path, size, head, raw, data):
+        if (size > MAX_MANIFEST_BYTES or not head.startswith(b'{') or
+                self._size + size > MAX_HELD_BYTES):
+            # Unpacked after any file held under its path, so it wins.
+            self._files.pop(path, None)
+            return False
+        self._size += size
+        # A later entry of the same path wins, as when unpacking.
+        self._files[path] = (raw, b''.join(data), size)
+        return True
+
+    def emit(self, manifest, links):
+        config_path = _path(manifest[0]['Config'])
+        if config_path not in self._files:
+            raise ArchiveRefused(_('its image configuration %s is missing '
+                                   'or larger than %d bytes') % (
+                config_path, MAX_MANIFEST_BYTES))
+        for path, (raw, data, _size) in self._files.items():
+            _check_unshadowed(path, links)
+            if path != config_path:
+                yield from raw
+                yield data
+        _raw, data, size = self._files[config_path]
+        config = image_config_without_volumes(data[:size])
+        name = config_path if config == data[:size] else (
+            hashlib.sha256(config).hexdigest() + '.json')
+        manifest[0]['Config'] = name
+        yield _file(name, config)
+        yield _file(MANIFEST, json.dumps(manifest).encode()) + _END
+
+
+def image_config_without_volumes(data):
+    """An image configuration as the driver lets it in: no ``VOLUME``."""
+    try:
+        config = json.loads(data)
+    except ValueError as e:
+        raise ArchiveRefused(_('its image configuration is not JSON: %s') %
+                             e) from e
+    if not isinstance(config, dict) or not isinstance(
+            config.get('config', {}), dict):
+        raise ArchiveRefused(_('its image configuration is not a JSON '
+                               'object'))
+    if not (config.get('config') or {}).get('Volumes'):
+        # Unchanged, so the same image loads as the same engine image.
+        return data
+    del config['config']['Volumes']
+    return json.dumps(config, separators=(',', ':')).encode()
+
+
+def _file(name, data):
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), 0o644
+    return (info.tobuf(tarfile.PAX_FORMAT, 'utf-8', 'surrogateescape') +
+            data + _padding(info.size))
+
+
+def _peek(pieces, size):
+    """The first ``size`` bytes of ``pieces``, and all of ``pieces``."""
+    head = []
+    while sum(len(piece) for piece in head) < size:
+        piece = next(pieces, None)
+        if piece is None:
+            break
+        head.append(piece)
+    return (b''.join(head)[:size] if size else b'',
+            itertools.chain(head, pieces))
+
+
+def _check_unshadowed(path, links):
+    """A held file must not land through a link made after it."""
+    while path:
+        if path in links:
+            raise ArchiveRefused(_('its tarball puts a link at %s, where '
+                                   'it also holds a file') % path)
+        path = posixpath.dirname(path)
 
 
 def _check_entry(info, path, links):

@@ -227,6 +227,40 @@ class OversizeImageTest(test_images.GlanceImageTestCase):
         self.assertEqual([], self.engine_references(image['id']))
 
 
+    def test_compressed_layer_inside_a_plain_archive(self):
+        # The engine decompresses layers it loads: the archive is 1 MiB and
+        # plain, its one layer unpacks to 1.1 GiB.
+        layer = io.BytesIO()
+        with gzip.GzipFile(fileobj=layer, mode='wb', compresslevel=1) as gz:
+            with tarfile.open(fileobj=gz, mode='w|') as tar:
+                info = tarfile.TarInfo('zeros')
+                info.size = 1100 * units.Mi
+                tar.addfile(info, Zeros())
+        config = json.dumps({
+            'architecture': 'amd64', 'os': 'linux', 'config': {},
+            'rootfs': {'type': 'layers',
+                       'diff_ids': ['sha256:' + '0' * 64]}}).encode()
+        manifest = [{'Config': 'config.json', 'Layers': ['l/layer.tar']}]
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode='w') as tar:
+            for name, data in (('l/layer.tar', layer.getvalue()),
+                               ('config.json', config),
+                               ('manifest.json',
+                                json.dumps(manifest).encode())):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        image = self.upload(out.getvalue())
+        instance = fakes.instance(flavor=fakes.flavor(root_gb=1))
+        error = self.assertRaises(
+            nova_exception.ImageUnacceptable, self.driver.spawn,
+            self.context, instance, self.meta(image), [], None, {},
+            network_info=[])
+        self.assertIn('unpacks to more than 1024 MiB, the root disk of the '
+                      'flavor', error.format_message())
+        self.assertEqual([], self.engine_references(image['id']))
+
+
 class Zeros(io.RawIOBase):
     """As many zero bytes as are read."""
 
@@ -278,3 +312,27 @@ class RegistryPointerTest(HostileImageTestCase):
     def _remove(self, image_id):
         with contextlib.suppress(docker.errors.APIError):
             self.client.remove_image(image_id, force=True)
+
+
+class ImageVolumesTest(HostileImageTestCase):
+
+    def test_volumes_stay_in_the_root_filesystem(self):
+        # An engine volume lives outside the root disk's quota, outside
+        # snapshots, outside everything the flavor bounds.
+        volumes = {v['Name'] for v in
+                   self.client.volumes()['Volumes'] or ()}
+        image = self.upload(self.hostile(Volumes={'/data': {}}, Cmd=[
+            '/bin/sh', '-c', 'mkdir -p /data; echo pwned > /data/file; '
+            'echo pwned; '
+            'trap "exit 0" TERM; while true; do sleep 1; done']))
+        instance = self.spawn_from(image)
+        self.wait_for_console(instance, b'pwned')
+        details = self.inspect(instance)
+        self.assertEqual([], details['Mounts'])
+        self.assertFalse(details['Config']['Volumes'])
+        self.assertEqual(volumes, {v['Name'] for v in
+                                   self.client.volumes()['Volumes'] or ()})
+        # What the workload wrote there is in the container's own layer.
+        self.assertIn('/data/file', [
+            change['Path'] for change in
+            self.client.diff(details['Id']) or ()])

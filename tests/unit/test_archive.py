@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import hashlib
 import io
 import json
 import lzma
@@ -102,6 +103,7 @@ class WithoutNamesTest(testtools.TestCase):
             with tarfile.open(fileobj=out, mode='w', format=fmt) as tar:
                 for member, content in (
                         (info, data), entry('d', kind=tarfile.DIRTYPE),
+                        entry(CONFIG, b'{}'),
                         entry('manifest.json', json.dumps(MANIFEST).encode())):
                     tar.addfile(member, content if hasattr(content, 'read')
                                 else io.BytesIO(content))
@@ -196,6 +198,54 @@ class WithoutNamesTest(testtools.TestCase):
         self.assertIn('glance went away', str(error))
 
 
+class ImageConfigurationTest(testtools.TestCase):
+
+    def config_of(self, data):
+        out = dict(contents(rewritten(data)))
+        name = json.loads(out['manifest.json'])[0]['Config']
+        return name, json.loads(out[name])
+
+    def test_volumes_go_and_everything_else_stays(self):
+        config = {'config': {'Volumes': {'/data': {}}, 'Cmd': ['sh']},
+                  'rootfs': {'diff_ids': ['sha256:' + 'd' * 64]}}
+        name, out = self.config_of(make(entry(
+            CONFIG, json.dumps(config).encode())))
+        self.assertEqual({'config': {'Cmd': ['sh']},
+                          'rootfs': config['rootfs']}, out)
+        # Named after its content, as the engine names images.
+        self.assertEqual(hashlib.sha256(json.dumps(
+            out, separators=(',', ':')).encode()).hexdigest() + '.json',
+            name)
+
+    def test_configuration_without_volumes_is_left_as_it_was(self):
+        data = b'{"config": {"Cmd": ["sh"]},  "os": "linux"}'
+        out = dict(contents(rewritten(make(entry(CONFIG, data)))))
+        self.assertEqual(data, out[CONFIG])
+        self.assertEqual(CONFIG, json.loads(out['manifest.json'])[0]['Config'])
+
+    def test_configuration_the_driver_cannot_check_is_refused(self):
+        for data, text in (
+                (b' {"config": {}}', 'missing or larger'),
+                (b'{' + b' ' * archive.MAX_MANIFEST_BYTES + b'}',
+                 'missing or larger'),
+                (b'{"config": ', 'not JSON'),
+                (b'{"config": []}', 'not a JSON object')):
+            # The last entry under a name is the one the engine unpacks.
+            self.assert_refused(make(entry(CONFIG, data)), text)
+
+    def test_link_made_over_a_held_file_is_refused(self):
+        data = make(entry('sub/x.json', b'{}'),
+                    entry('sub', kind=tarfile.SYMTYPE, link='/etc'))
+        self.assert_refused(data, 'puts a link at sub')
+        # A link replacing the configuration leaves the image without one.
+        data = make(entry(CONFIG, kind=tarfile.SYMTYPE, link='/etc/passwd'))
+        self.assert_refused(data, 'configuration %s is missing' % CONFIG)
+
+    def assert_refused(self, data, text):
+        error = self.assertRaises(archive.ArchiveRefused, rewritten, data)
+        self.assertIn(text, str(error))
+
+
 class SizeBoundTest(testtools.TestCase):
 
     def test_files_may_hold_up_to_the_bound(self):
@@ -214,6 +264,37 @@ class SizeBoundTest(testtools.TestCase):
             archive.without_names([bomb], 2 ** 20))
         self.assertEqual(2 ** 20, error.limit)
         self.assertLess(sum(len(p) for p in produced), 2 ** 20)
+
+    def test_compressed_files_inside_count_unpacked(self):
+        # The engine decompresses layers it loads: a plain archive of a
+        # small gzip layer may unpack to anything.
+        zeros = bytes(8 * 2 ** 20)
+        for layer in (gzip.compress(zeros, compresslevel=1),
+                      bz2.compress(zeros), lzma.compress(zeros),
+                      # Read to the end, member after member.
+                      gzip.compress(b'x') + gzip.compress(zeros)):
+            data = make(entry('bomb/layer.tar', layer))
+            self.assertRaises(archive.ArchiveTooLarge, b''.join,
+                              archive.without_names([data], 2 ** 20))
+            self.assertTrue(b''.join(archive.without_names([data],
+                                                           9 * 2 ** 20)))
+
+    def test_compressed_files_inside_pass_through_unchanged(self):
+        layer = gzip.compress(b'layer' * 1000)
+        out = b''.join(archive.without_names([make(entry('l.tar', layer))],
+                                             2 ** 20))
+        self.assertEqual(layer, dict(contents(out))['l.tar'])
+
+    def test_compressed_files_inside_that_cannot_be_counted(self):
+        for layer, text in ((b'\x28\xb5\x2f\xfd' + b'x' * 100, 'zstd'),
+                            (gzip.compress(b'x') + b'garbage',
+                             'not a valid compressed stream'),
+                            (b'\x1f\x8b' + b'x' * 100,
+                             'not a valid compressed stream')):
+            error = self.assertRaises(
+                archive.ArchiveRefused, b''.join, archive.without_names(
+                    [make(entry('l.tar', layer))], 2 ** 20))
+            self.assertIn(text, str(error))
 
 
 class ChunkReaderTest(testtools.TestCase):
