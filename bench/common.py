@@ -25,6 +25,8 @@ class Bench:
         self._records = tempfile.TemporaryDirectory(
             prefix='nova-docker-bench-records-')
         CONF.set_override('image_records_path', self._records.name, 'docker')
+        CONF.set_override('registry_shared_secret', base.REGISTRY_SECRET,
+                          'docker')
         self.host = 'bench-' + uuid.uuid4().hex[:8]
         self.client = docker.APIClient(base_url=CONF.docker.host_url,
                                        version='auto')

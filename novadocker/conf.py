@@ -63,6 +63,17 @@ registry_opts = [
                 deprecated_opts=[cfg.DeprecatedOpt(
                     'docker_registry_default_port', group='DEFAULT')],
                 help='Port of the Docker registry on registry_host.'),
+    cfg.StrOpt('registry_shared_secret',
+               secret=True,
+               help='Secret shared by every compute host that uses the '
+                    'registry. A host that pushes an image also pushes a '
+                    'signature of its manifest digest made with this '
+                    'secret, and hosts pull only signed digests: whoever '
+                    'else can push to the registry cannot choose what '
+                    'servers run. When unset, nothing is pushed to or '
+                    'pulled from the registry, and every host loads each '
+                    'image from Glance. Changing it makes every copy in '
+                    'the registry unsigned until a host pushes it again.'),
 ]
 
 security_opts = [

@@ -73,7 +73,8 @@ class DockerDriver(driver.ComputeDriver):
             self._engine, glance.API(), images.registry_address(
                 CONF.docker.registry_host,
                 CONF.docker.docker_registry_default_port),
-            records.ImageRecords(CONF.docker.image_records_path))
+            records.ImageRecords(CONF.docker.image_records_path),
+            CONF.docker.registry_shared_secret)
         self._host = CONF.host
         self._service = servicestatus.ServiceStatus(self._host)
         self._states = powerstate.PowerStateCache(self._engine, self._host)
@@ -95,6 +96,11 @@ class DockerDriver(driver.ComputeDriver):
         self._engine_version = self._engine.connect()['Version']
         self._host_resources()
         self._root_disk_quota = self._check_root_disk_quota()
+        if not CONF.docker.registry_shared_secret:
+            LOG.warning('[docker] registry_shared_secret is not set: images '
+                        'are not shared through the registry at %s, every '
+                        'host loads each image from Glance.',
+                        self._images.registry)
         self._reap_orphan_holders()
 
     def _check_root_disk_quota(self):

@@ -367,11 +367,29 @@ class Engine:
                                         reason=e.explanation) from e
 
     def push(self, reference):
+        """Push ``reference``; returns the manifest digest the registry
+        now holds under its tag."""
         repository, tag = split_reference(reference)
         operation = 'pushing %s' % reference
-        self._consume(operation, self._call(
-            operation, self._client().push, repository, tag=tag,
-            stream=True, decode=True))
+        for message in self._consume(operation, self._call(
+                operation, self._client().push, repository, tag=tag,
+                stream=True, decode=True)):
+            digest = (message.get('aux') or {}).get('Digest')
+            if digest:
+                return digest
+        raise exception.EngineError(operation=operation,
+                                    reason='the engine reported no digest')
+
+    def registry_digest(self, reference):
+        """The manifest digest a registry holds under ``reference``, or
+        None when it holds nothing there."""
+        try:
+            found = self._call('asking the registry for %s' % reference,
+                               self._client().inspect_distribution,
+                               reference)
+        except docker_errors.NotFound:
+            return None
+        return found['Descriptor']['digest']
 
     def tag(self, image, reference):
         repository, tag = split_reference(reference)
@@ -455,7 +473,10 @@ class Engine:
 
 
 def split_reference(reference):
-    """``host:port/repo:tag`` -> (``host:port/repo``, ``tag``)."""
+    """``host:port/repo:tag`` -> (``host:port/repo``, ``tag``); a digest
+    (``repo@sha256:...``) stands where the tag would."""
+    if '@' in reference:
+        return tuple(reference.split('@', 1))
     repository, _, tag = reference.rpartition(':')
     if not repository or '/' in tag:
         return reference, 'latest'

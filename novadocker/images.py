@@ -17,12 +17,18 @@ under which the shared registry holds it. Resolution goes, cheapest first:
 Images are a project's own business and nobody else's: the names inside a
 tarball never reach the engine (``archive``), the engine image the driver
 creates containers from is the one it recorded when it brought the image
-in (``records``), and ``docker_image`` reaches no other image's repository.
+in (``records``), ``docker_image`` reaches no other image's repository, and
+a registry copy is pulled only when a compute host vouched for it: the
+host that pushes it also pushes a signature tag, named by a keyed hash
+(``[docker] registry_shared_secret``) of the name and the manifest digest
+it pushed, and the puller pulls that digest alone. Whoever else can push to
+the registry can neither forge a signature nor move a signed digest.
 """
 
 from concurrent import futures
 import dataclasses
 import hashlib
+import hmac
 import json
 import queue
 import re
@@ -54,6 +60,9 @@ REGISTRY_IMAGE_PROPERTY = 'docker_image'
 SOURCE_INSTANCE_PROPERTY = 'docker_source_instance'
 SNAPSHOT_TAG = 'snapshot'
 NETNS_REPOSITORY = 'nova-docker/netns'
+# Registry tags vouching for another tag's content: the prefix and a keyed
+# hash (hex) fit the registry's 128 characters.
+SIGNATURE_TAG = 'signed-'
 # A tag as the registry accepts it.
 _TAG = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$')
 
@@ -222,13 +231,20 @@ class Snapshot:
     committed: str
 
 
+class _NotShared(Exception):
+    """The registry holds no copy of an image a compute host vouched for."""
+
+
 class ImageHandler:
 
-    def __init__(self, engine, glance, registry, records):
+    def __init__(self, engine, glance, registry, records, secret):
         self._engine = engine
         self._glance = glance
         self.registry = registry
         self.records = records
+        # Without a secret nothing in the registry can be trusted, and
+        # nothing is worth pushing there.
+        self._secret = secret.encode() if secret else None
         # Sharing an image with other hosts need not delay this host's boot.
         self._pushes = futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix='nova-docker-push')
@@ -340,43 +356,68 @@ class ImageHandler:
 
     def _bring_in(self, context, image_id, reference, max_bytes):
         try:
-            self._engine.pull(reference)
-            # Pulled under its own name: only the record is missing.
-            self.records.put(reference, self._engine.image(reference).id)
-            LOG.info('Pulled image %s from the registry', reference)
-            return
-        except docker_exception.EngineError as e:
-            LOG.debug('Registry does not serve %(ref)s (%(error)s)',
-                      {'ref': reference, 'error': e})
+            return self._pull_shared(reference, reference)
+        except _NotShared as e:
+            LOG.debug('Not pulling %(ref)s from the registry: %(why)s',
+                      {'ref': reference, 'why': e})
         glance_image = self._glance.get(context, image_id)
         source = glance_image['properties'].get(REGISTRY_IMAGE_PROPERTY)
         if source:
             check_registry_pointer(image_id, source)
             try:
-                self._pull_as(image_id, registry_source(self.registry, source),
-                              reference)
-                return
-            except exception.ImageUnacceptable as e:
+                return self._pull_shared(
+                    registry_source(self.registry, source), reference)
+            except _NotShared as e:
                 if not glance_image.get('checksum'):
-                    raise
-                LOG.warning('%s; loading its data from Glance instead',
-                            e.format_message())
+                    raise exception.ImageUnacceptable(
+                        image_id=image_id,
+                        reason=_("its %(prop)s %(source)s cannot be "
+                                 "pulled: %(why)s") % {
+                            'prop': REGISTRY_IMAGE_PROPERTY,
+                            'source': source, 'why': e}) from e
+                LOG.warning('Image %(id)s: its %(prop)s cannot be pulled '
+                            '(%(why)s); loading its data from Glance '
+                            'instead', {'id': image_id, 'why': e,
+                                        'prop': REGISTRY_IMAGE_PROPERTY})
         self._load_from_glance(context, glance_image, reference, max_bytes)
 
-    def _pull_as(self, image_id, source, reference):
+    def _signature(self, reference, digest):
+        """The registry tag vouching that ``reference`` held ``digest``
+        when a compute host pushed it."""
+        repository, tag = engine.split_reference(reference)
+        message = '%s:%s\n%s' % (
+            repository[len(self.registry) + 1:], tag, digest)
+        return '%s:%s%s' % (repository, SIGNATURE_TAG, hmac.new(
+            self._secret, message.encode(), hashlib.sha256).hexdigest())
+
+    def _pull_shared(self, source, reference):
+        """Pull the registry's copy of ``source`` as ``reference`` if a
+        compute host vouched for it; raise _NotShared otherwise."""
+        if self._secret is None:
+            raise _NotShared(_('[docker] registry_shared_secret is not set'))
         try:
-            self._engine.pull(source)
+            digest = self._engine.registry_digest(source)
+            if digest is None:
+                raise _NotShared(_('the registry does not hold it'))
+            if self._engine.registry_digest(
+                    self._signature(source, digest)) is None:
+                LOG.warning('The registry holds %(digest)s as %(ref)s, but '
+                            'no compute host pushed it there: ignoring it',
+                            {'digest': digest, 'ref': source})
+                raise _NotShared(_('no compute host pushed what the '
+                                   'registry holds'))
+            # By digest: a tag moved since cannot change what comes in.
+            pinned = '%s@%s' % (engine.split_reference(source)[0], digest)
+            self._engine.pull(pinned)
+        except docker_exception.EngineTimeout:
+            raise
         except docker_exception.EngineError as e:
-            raise exception.ImageUnacceptable(
-                image_id=image_id,
-                reason=_("its %(prop)s %(source)s cannot be pulled: "
-                         "%(error)s") % {'prop': REGISTRY_IMAGE_PROPERTY,
-                                         'source': source,
-                                         'error': e.format_message()}) from e
-        self._record(self._engine.image(source).id, reference)
-        self._engine.remove_image(source)
-        LOG.info('Pulled image %(source)s from the registry as %(ref)s',
-                 {'source': source, 'ref': reference})
+            raise _NotShared(e.format_message()) from e
+        self._record(self._engine.image(pinned).id, reference)
+        self._engine.remove_image(pinned, untag=True)
+        LOG.info('Pulled image %(source)s (%(digest)s) from the registry as '
+                 '%(ref)s', {'source': source, 'digest': digest,
+                             'ref': reference})
 
     def _load_from_glance(self, context, glance_image, reference,
                           max_bytes):
@@ -415,12 +456,20 @@ class ImageHandler:
         LOG.info('Loaded image %(id)s from Glance (%(size)d bytes) as '
                  '%(ref)s', {'id': image_id, 'size': chunks.size,
                              'ref': reference})
-        self._pushes.submit(self._push, reference)
+        self._pushes.submit(self._share, reference, loaded[0])
 
-    def _push(self, reference):
-        """Share an image through the registry; without it, Glance serves."""
+    def _share(self, reference, image_id):
+        """Push an image and its signature; without them, Glance serves."""
+        if self._secret is None:
+            return
         try:
-            self._engine.push(reference)
+            signature = self._signature(reference,
+                                        self._engine.push(reference))
+            self._engine.tag(image_id, signature)
+            try:
+                self._engine.push(signature)
+            finally:
+                self._engine.remove_image(signature, untag=True)
         except docker_exception.EngineError as e:
             LOG.warning('Could not push %(ref)s to the registry; other '
                         'hosts will download it from Glance: %(error)s',
@@ -455,7 +504,7 @@ class ImageHandler:
         called between the two, as nova's task states expect.
         """
         try:
-            self._push(snapshot.pending)
+            self._share(snapshot.pending, snapshot.committed)
             uploading()
             uploaded = self._glance.update(
                 context, snapshot.image_id,

@@ -50,17 +50,24 @@ def identity_url():
 def passwords(directory):
     """The sandbox's generated passwords, made on first use and kept.
 
-    Keys: the keystone users, ``rabbitmq`` and ``db-<account>``.
+    Keys: the keystone users, ``rabbitmq``, ``db-<account>`` and
+    ``registry`` (the compute hosts' registry_shared_secret).
     """
     path = os.path.join(directory, 'passwords.yaml')
+    values = {}
     if os.path.exists(path):
         with open(path) as f:
-            return yaml.safe_load(f)
-    names = ((ADMIN, DEMO) + SERVICE_USERS + ('rabbitmq',) +
+            values = yaml.safe_load(f)
+    names = ((ADMIN, DEMO) + SERVICE_USERS + ('rabbitmq', 'registry') +
              tuple('db-' + account for account in DATABASES))
-    values = {name: secrets.token_urlsafe(18) for name in names}
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
-        yaml.safe_dump(values, f)
+    missing = {name: secrets.token_urlsafe(18) for name in names
+               if name not in values}
+    if missing:
+        # A state directory from an older sandbox gains the new ones.
+        values.update(missing)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                          0o600), 'w') as f:
+            yaml.safe_dump(values, f)
     return values
 
 
@@ -181,6 +188,7 @@ def _nova(directory, default, docker=None, debug=False):
         # Hosts sharing an engine share the record of the images they
         # brought in.
         docker = 'image_records_path = %s/nova/docker-images' % directory
+    docker += '\nregistry_shared_secret = %s' % secret['registry']
     return ''.join((
         NOVA_CONF.format(
             dir=directory, host=HOST, debug=str(bool(debug)).lower(),

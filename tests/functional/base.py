@@ -67,6 +67,8 @@ class DockerTestCase(integrated_helpers._IntegratedTestBase):
         self.flags(compute_driver='docker.DockerDriver')
         self.flags(image_records_path=self.useFixture(
             fixtures.TempDir()).path, group='docker')
+        self.flags(registry_shared_secret=integration.REGISTRY_SECRET,
+                   group='docker')
         # The wheel installs api-paste.ini under the environment's etc/.
         self.flags(api_paste_config=os.path.join(
             sys.prefix, 'etc', 'nova', 'api-paste.ini'), group='wsgi')

@@ -31,6 +31,8 @@ from tests.unit import fakes
 CONF = nova.conf.CONF
 
 LOOP = 'while true; do sleep 1; done'
+# Every compute host of the tests shares the registry, so the same secret.
+REGISTRY_SECRET = 'nova-docker tests'
 COMMANDS = {
     # A server that says it started and exits at once on SIGTERM.
     'server': ['/bin/sh', '-c',
@@ -100,6 +102,8 @@ class DriverTestCase(testtools.TestCase):
         # Where a compute host would keep them: nova-compute's own.
         self.flags.config(image_records_path=self.useFixture(
             fixtures.TempDir()).path, group='docker')
+        self.flags.config(registry_shared_secret=REGISTRY_SECRET,
+                          group='docker')
         self.glance = glance.server()
         self.flags.config(api_servers=[self.glance.endpoint], group='glance')
         self.context = nova_context.RequestContext(

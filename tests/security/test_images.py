@@ -18,6 +18,7 @@ import time
 import docker
 import fixtures
 from oslo_utils import units
+from oslo_utils import uuidutils
 
 from nova import exception as nova_exception
 import nova.conf
@@ -82,6 +83,17 @@ class HostileImageTestCase(test_images.GlanceImageTestCase):
         instance = self.spawn_from(self.victim)
         output = self.wait_for_console(instance, b'started')
         self.assertNotIn(b'pwned', output)
+
+    def _remove(self, image_id):
+        with contextlib.suppress(docker.errors.APIError):
+            self.client.remove_image(image_id, force=True)
+
+    def assert_victim_untouched_after_boot(self):
+        """A host without the victim brings it in and boots it."""
+        instance = self.spawn_from(self.victim)
+        self.assertEqual(self.victim_id, self.inspect(instance)['Image'])
+        self.assertNotIn(b'pwned', self.wait_for_console(instance,
+                                                         b'started'))
 
     def assert_boots_moving_no_name(self, image, *names):
         """``image`` boots under its own name alone; none of ``names`` was
@@ -226,7 +238,6 @@ class OversizeImageTest(test_images.GlanceImageTestCase):
                       'flavor', error.format_message())
         self.assertEqual([], self.engine_references(image['id']))
 
-
     def test_compressed_layer_inside_a_plain_archive(self):
         # The engine decompresses layers it loads: the archive is 1 MiB and
         # plain, its one layer unpacks to 1.1 GiB.
@@ -303,16 +314,6 @@ class RegistryPointerTest(HostileImageTestCase):
         self.assertIn(self.victim_ref, logs.output)
         self.assertIn(attacker, logs.output)
 
-    def assert_victim_untouched_after_boot(self):
-        instance = self.spawn_from(self.victim)
-        self.assertEqual(self.victim_id, self.inspect(instance)['Image'])
-        self.assertNotIn(b'pwned', self.wait_for_console(instance,
-                                                         b'started'))
-
-    def _remove(self, image_id):
-        with contextlib.suppress(docker.errors.APIError):
-            self.client.remove_image(image_id, force=True)
-
 
 class ImageVolumesTest(HostileImageTestCase):
 
@@ -336,3 +337,54 @@ class ImageVolumesTest(HostileImageTestCase):
         self.assertIn('/data/file', [
             change['Path'] for change in
             self.client.diff(details['Id']) or ()])
+
+
+class RegistryContentTest(HostileImageTestCase):
+    """Whoever can push to the registry, but holds no compute host's
+    secret, chooses nothing a host runs."""
+
+    def push_by_hand(self, content, reference):
+        image_id = crafted.image_id(content)
+        list(self.client.load_image(content))
+        self.addCleanup(self._remove, image_id)
+        repository, tag = reference.rsplit(':', 1)
+        self.client.tag(image_id, repository, tag, force=True)
+        for message in self.client.push(repository, tag=tag, stream=True,
+                                        decode=True):
+            self.assertNotIn('error', message)
+        self.client.remove_image(reference)
+
+    def test_registry_copy_replaced_by_hand(self):
+        self.wait_for_registry(self.victim)
+        self.push_by_hand(self.hostile(), self.victim_ref)
+        self._forget(self.victim)
+        downloads = self.count_downloads()
+        logs = self.useFixture(fixtures.FakeLogger(level='WARNING'))
+        # A host that never saw the victim: Glance's verified data, not
+        # what the registry holds now.
+        self.assert_victim_untouched_after_boot()
+        self.assertEqual([self.victim['id']], downloads)
+        self.assertIn('no compute host pushed it there', logs.output)
+
+    def test_registry_only_image_pushed_by_hand(self):
+        image_id = uuidutils.generate_uuid()
+        source = images.glance_repository_tag(image_id, 'v1')
+        self.push_by_hand(self.hostile(), '%s/%s' % (self.registry, source))
+        image = self.upload(None, id=image_id, docker_image=source)
+        error = self.assertRaises(
+            nova_exception.ImageUnacceptable, self.driver.spawn,
+            self.context, fakes.instance(), self.meta(image), [], None, {},
+            network_info=[])
+        self.assertIn('its docker_image %s cannot be pulled: no compute '
+                      'host pushed what the registry holds' % source,
+                      error.format_message())
+        self.assertEqual([], self.engine_references(image_id))
+
+    def test_host_without_the_secret_never_pulls(self):
+        self.wait_for_registry(self.victim)
+        self.flags.config(registry_shared_secret=None, group='docker')
+        drv = self.make_driver(self.host + '-nosecret')
+        self._forget(self.victim)
+        downloads = self.count_downloads(drv)
+        self.spawn_from(self.victim, drv)
+        self.assertEqual([self.victim['id']], downloads)

@@ -86,7 +86,8 @@ class ReferenceTest(testtools.TestCase):
         reference = images.local_reference(REGISTRY, meta)
         fake = FakeEngine({reference: 'sha256:1'})
         handler = images.ImageHandler(fake, None, REGISTRY,
-                                      FakeRecords({reference: 'sha256:1'}))
+                                      FakeRecords({reference: 'sha256:1'}),
+                                      'secret')
         image = handler.ensure(None, meta)
         self.assertEqual((reference, 'sha256:1'), (image.reference, image.id))
         self.assertEqual([], fake.calls)
@@ -97,7 +98,8 @@ class ReferenceTest(testtools.TestCase):
         for recorded in ({reference: 'sha256:1'}, {}):
             fake = FakeEngine({reference: 'sha256:2'})
             records = FakeRecords(recorded)
-            handler = images.ImageHandler(fake, None, REGISTRY, records)
+            handler = images.ImageHandler(fake, None, REGISTRY, records,
+                                          'secret')
             brought_in = []
             self.patch(handler, '_bring_in',
                        lambda ctx, image_id, ref, _: brought_in.append(ref))
@@ -226,3 +228,27 @@ class PrefetchedTest(testtools.TestCase):
         stream.close()
         time.sleep(1.5)
         self.assertLess(len(produced), 100)
+
+
+class SignatureTest(testtools.TestCase):
+
+    def signature(self, secret='s', registry=REGISTRY, tag='c1',
+                  digest='sha256:' + 'd' * 64):
+        handler = images.ImageHandler(None, None, registry, None, secret)
+        return handler._signature('%s/glance/i1:%s' % (registry, tag),
+                                  digest)
+
+    def test_a_tag_of_the_same_repository_the_registry_accepts(self):
+        repository, tag = self.signature().rsplit(':', 1)
+        self.assertEqual(REGISTRY + '/glance/i1', repository)
+        self.assertTrue(tag.startswith(images.SIGNATURE_TAG))
+        self.assertRegex(tag, r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$')
+
+    def test_bound_to_secret_tag_and_digest_not_the_registrys_name(self):
+        signature = self.signature().rsplit(':', 1)[1]
+        self.assertEqual(signature, self.signature(
+            registry='registry.example:5042').rsplit(':', 1)[1])
+        for changed in ({'secret': 't'}, {'tag': 'c2'},
+                        {'digest': 'sha256:' + 'e' * 64}):
+            self.assertNotEqual(signature,
+                                self.signature(**changed).rsplit(':', 1)[1])
