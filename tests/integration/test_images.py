@@ -10,13 +10,18 @@ import time
 
 import docker
 import fixtures
+from keystoneauth1 import adapter
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
 import requests
 from oslo_utils import uuidutils
 
 from nova import exception as nova_exception
 
+from novadocker.cmd import registry_prune
 from novadocker import exception
 from novadocker import images
+from novadocker import registry as registry_api
 from tests.integration import base
 from tests.unit import fakes
 
@@ -426,3 +431,42 @@ class ImageCacheTest(GlanceImageTestCase):
     def test_images_not_made_by_the_driver_are_never_removed(self):
         self._manage([])
         self.client.inspect_image(base.test_image())
+
+
+class RegistryPruneTest(GlanceImageTestCase):
+    """Registry copies of images Glance no longer has are removed."""
+
+    def test_copies_of_deleted_images_go_and_the_others_stay(self):
+        kept, deleted = self.upload(self.tarball), self.upload(self.tarball)
+        for image in (kept, deleted):
+            self.spawn_from(image)
+            self.wait_for_registry(image)
+        self.glance.delete(deleted['id'])
+        registry = TheseRepositories('http://' + self.registry, {
+            images.REPOSITORY + image['id'] for image in (kept, deleted)})
+        glance = adapter.Adapter(ks_session.Session(auth=noauth.NoAuth()),
+                                 endpoint_override=self.glance.endpoint)
+        out = io.StringIO()
+        registry_prune.prune(registry, glance, dry_run=True, out=out)
+        self.assertIn('glance/%s: image %s is not in Glance; would remove 2 '
+                      'tags' % (deleted['id'], deleted['id']), out.getvalue())
+        self.assertEqual(2, len(self.registry_tags(deleted['id'])))
+        self.assertEqual((1, 0), registry_prune.prune(registry, glance,
+                                                      out=io.StringIO()))
+        self.assertEqual([], self.registry_tags(deleted['id']))
+        self.assertEqual(2, len(self.registry_tags(kept['id'])))
+        # The kept image still boots from the registry on another host.
+        self.assert_boots_from_registry(kept)
+
+
+class TheseRepositories(registry_api.Registry):
+    """The registry, as if it held only ``repositories`` of all it holds:
+    other tests' copies are not in this test's Glance."""
+
+    def __init__(self, url, repositories):
+        super().__init__(url)
+        self._these = repositories
+
+    def repositories(self, prefix=''):
+        return [name for name in super().repositories(prefix)
+                if name in self._these]

@@ -117,6 +117,24 @@ class SandboxTest(testtools.TestCase):
     def state_of(self, server_id):
         return self.container(server_id)['State']
 
+    def registry_tags(self, image_id):
+        tags = requests.get(REGISTRY + 'glance/%s/tags/list' % image_id,
+                            timeout=10)
+        return tags.json().get('tags') or [] if tags.ok else []
+
+    def prune_registry(self, cloud):
+        """nova-docker-registry-prune, with ``cloud``'s credentials in the
+        OS_* variables an operator's cron job would set."""
+        with open(self.clouds_yaml) as f:
+            entry = yaml.safe_load(f)['clouds'][cloud]
+        env = dict(self.env, OS_REGION_NAME=entry['region_name'], **{
+            'OS_' + key.upper(): value
+            for key, value in entry['auth'].items()})
+        del env['OS_CLOUD']
+        return subprocess.run(
+            [os.path.join(BIN, 'nova-docker-registry-prune')], env=env,
+            capture_output=True, text=True, timeout=120)
+
     def test_refuses_a_taken_port_naming_its_owner(self):
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -282,6 +300,18 @@ class SandboxTest(testtools.TestCase):
         self.assertRaises(docker.errors.NotFound, self.container, copy)
         self.openstack('image', 'delete', 'mine')
         self.assertNotIn('mine', self.value('image', 'list', '-c', 'Name'))
+        # Its registry copy (and the signature the compute host pushed with
+        # it) goes when an administrator prunes the registry.
+        self.assertEqual(2, len(self.registry_tags(uploaded)))
+        self.assertIn("needs an administrator's token",
+                      self.prune_registry(DEMO).stderr)
+        pruned = self.prune_registry(ADMIN)
+        self.assertEqual(0, pruned.returncode, pruned.stderr)
+        self.assertIn('glance/%s: image %s is not in Glance; removed 2 tags'
+                      % (uploaded, uploaded), pruned.stdout)
+        self.assertEqual([], self.registry_tags(uploaded))
+        snapshot = self.value('image', 'show', 'web1-snap', '-c', 'id')
+        self.assertIn('snapshot', self.registry_tags(snapshot))
 
     def _check_isolation(self):
         """The demo user cannot see or touch the administrator's servers
@@ -388,9 +418,7 @@ class SandboxTest(testtools.TestCase):
         for image_id in image_ids:
             self.assertEqual([], integration.glance_references(
                 self.docker, image_id))
-            tags = requests.get(REGISTRY + 'glance/%s/tags/list' % image_id,
-                                timeout=10)
-            self.assertFalse(tags.ok and tags.json().get('tags'), tags.text)
+            self.assertEqual([], self.registry_tags(image_id))
         for name, pid in pids.items():
             self.assertFalse(procs.alive(pid), '%s (pid %d) still runs'
                              % (name, pid))

@@ -1,0 +1,85 @@
+"""The registry's own HTTP API, for what the engine cannot ask of it.
+
+The engine pulls and pushes; listing what a registry holds and deleting it
+takes the registry's v2 API. Deleting needs ``storage: delete: enabled:
+true`` in the registry's configuration, and frees disk only at its next
+``garbage-collect``.
+"""
+
+import requests
+
+# What a HEAD of a manifest must accept to report the digest the registry
+# keeps it under (otherwise it converts and reports another).
+MANIFEST_TYPES = ', '.join((
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.oci.image.manifest.v1+json'))
+
+
+class RegistryError(Exception):
+    """The registry refused or could not answer."""
+
+
+class Registry:
+
+    def __init__(self, url, verify=True, auth=None, timeout=30):
+        self._url = url.rstrip('/') + '/v2/'
+        self._session = requests.Session()
+        self._session.verify = verify
+        self._session.auth = auth
+        self._timeout = timeout
+
+    def _request(self, method, path, **kwargs):
+        try:
+            response = self._session.request(
+                method, self._url + path, timeout=self._timeout, **kwargs)
+        except requests.RequestException as e:
+            raise RegistryError('%s %s: %s' % (method, self._url + path, e))
+        if response.status_code == 405 and method == 'DELETE':
+            raise RegistryError('the registry at %s does not allow deletes '
+                                '(storage: delete: enabled: true in its '
+                                'configuration)' % self._url)
+        return response
+
+    def _ok(self, response):
+        if not response.ok:
+            raise RegistryError('%s %s: HTTP %d %s' % (
+                response.request.method, response.url, response.status_code,
+                response.text[:200]))
+        return response
+
+    def repositories(self, prefix=''):
+        """Every repository whose name starts with ``prefix``."""
+        path = '_catalog?n=1000'
+        while path:
+            response = self._ok(self._request('GET', path))
+            for name in response.json().get('repositories') or ():
+                if name.startswith(prefix):
+                    yield name
+            # The next page, as the registry links it: /v2/_catalog?...
+            path = response.links.get('next', {}).get('url', '')
+            path = path.split('/v2/', 1)[-1] if path else ''
+
+    def tags(self, repository):
+        response = self._request('GET', '%s/tags/list' % repository)
+        if response.status_code == 404:
+            return []
+        return self._ok(response).json().get('tags') or []
+
+    def delete(self, repository):
+        """Delete every manifest ``repository`` holds; the number of tags
+        that named them."""
+        tags = self.tags(repository)
+        digests = set()
+        for tag in tags:
+            response = self._request(
+                'HEAD', '%s/manifests/%s' % (repository, tag),
+                headers={'Accept': MANIFEST_TYPES})
+            if response.status_code != 404:
+                digests.add(self._ok(response).headers[
+                    'Docker-Content-Digest'])
+        for digest in sorted(digests):
+            response = self._request('DELETE', '%s/manifests/%s' % (
+                repository, digest))
+            if response.status_code != 404:
+                self._ok(response)
+        return len(tags)
