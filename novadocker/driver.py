@@ -408,7 +408,14 @@ class DockerDriver(driver.ComputeDriver):
 
     def unpause(self, instance):
         with self._operating_on(instance) as name:
-            self._engine.unpause(name)
+            state = self._states.state(instance.uuid, fresh=True)
+            if state is None:
+                raise nova_exception.InstanceNotFound(
+                    instance_id=instance.uuid)
+            # Unpausing what is not paused is done already, as nova's
+            # drivers agree.
+            if state == 'paused':
+                self._engine.unpause(name)
 
     def suspend(self, context, instance):
         self.pause(instance)
@@ -440,7 +447,8 @@ class DockerDriver(driver.ComputeDriver):
         with self._operating_on(instance, changes=False) as name:
             state = self._states.state(instance.uuid, fresh=True)
             if state is None:
-                raise nova_exception.InstanceNotFound(
+                # As nova's drivers say it: nothing runs to snapshot.
+                raise nova_exception.InstanceNotRunning(
                     instance_id=instance.uuid)
             # A paused container is already frozen; pausing a stopped one
             # is pointless.
@@ -469,8 +477,11 @@ class DockerDriver(driver.ComputeDriver):
         with self._operating_on(instance, changes=False) as name:
             # Every line holds at least one byte, so this many lines always
             # cover the byte bound.
-            return self._engine.logs_tail(name, MAX_CONSOLE_BYTES,
-                                          max_lines=MAX_CONSOLE_BYTES)
+            output = self._engine.logs_tail(name, MAX_CONSOLE_BYTES,
+                                            max_lines=MAX_CONSOLE_BYTES)
+        # A str, as drivers return it; nova's compute manager encodes it
+        # with latin-1, which gives it back the container's bytes unchanged.
+        return output.decode('latin-1')
 
     def get_instance_diagnostics(self, instance):
         with self._operating_on(instance, changes=False) as name:

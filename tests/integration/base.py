@@ -163,7 +163,8 @@ class DriverTestCase(testtools.TestCase):
         """The console once ``text`` is on it (a process prints a moment
         after the engine reports it running)."""
         for _ in range(100):
-            output = (drv or self.driver).get_console_output(None, instance)
+            output = (drv or self.driver).get_console_output(
+                None, instance).encode('latin-1')
             if text in output:
                 return output
             time.sleep(0.1)

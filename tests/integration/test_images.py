@@ -365,7 +365,7 @@ class SnapshotTest(GlanceImageTestCase):
         self.assertEqual('exited', self.docker_state(stopped))
 
     def test_snapshot_of_missing_instance(self):
-        self.assertRaises(nova_exception.InstanceNotFound,
+        self.assertRaises(nova_exception.InstanceNotRunning,
                           self.driver.snapshot, self.context,
                           fakes.instance(), 'no-image', lambda **kw: None)
 

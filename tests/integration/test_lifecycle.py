@@ -100,7 +100,8 @@ class PowerTest(base.DriverTestCase):
         return self.inspect(instance)['State']['StartedAt']
 
     def _console(self, instance):
-        return self.driver.get_console_output(None, instance)
+        return self.driver.get_console_output(None, instance).encode(
+            'latin-1')
 
     def _wait_for_starts(self, instance, count, timeout=10):
         """Wait until the console shows the main process started ``count``
@@ -195,6 +196,14 @@ class PowerTest(base.DriverTestCase):
         self.assertEqual(pid, self.inspect(instance)['State']['Pid'])
         self.assertEqual(1, self._console(instance).count(b'started'))
 
+    def test_unpause_and_resume_of_a_running_instance_do_nothing(self):
+        instance = self.spawn()
+        started = self.inspect(instance)['State']['StartedAt']
+        self.driver.unpause(instance)
+        self.driver.resume(None, instance, [])
+        self.assertEqual('running', self.docker_state(instance))
+        self.assertEqual(started, self.inspect(instance)['State']['StartedAt'])
+
     def test_soft_delete_and_restore(self):
         instance = self.spawn()
         self.driver.soft_delete(instance)
@@ -269,6 +278,12 @@ class ObservationTest(base.DriverTestCase):
         self.assertGreater(len(output), driver.MAX_CONSOLE_BYTES - 200)
         self.assertTrue(output.endswith(b'last-line\n'))
         self.assertNotIn(b'line 0 of', output)
+        # A str, whose latin-1 encoding (nova's manager's) is the log's
+        # bytes.
+        text = self.driver.get_console_output(None, instance)
+        self.assertIsInstance(text, str)
+        logs = self.client.logs(spec.container_name(instance.uuid))
+        self.assertEqual(logs[-len(text):], text.encode('latin-1'))
 
     def test_instance_diagnostics(self):
         instance = self.spawn(flavor=fakes.flavor(memory_mb=80))

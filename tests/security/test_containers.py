@@ -135,5 +135,5 @@ class LogFloodTest(base.DriverTestCase):
         self.assertLessEqual(written, 2 * units.Mi + 64 * units.Ki)
         self.assertGreater(written, units.Mi // 2)
         # The console still shows the newest output.
-        self.assertIn(b'x' * 1000, self.driver.get_console_output(
+        self.assertIn('x' * 1000, self.driver.get_console_output(
             self.context, instance))
