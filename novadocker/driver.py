@@ -15,6 +15,7 @@ import contextlib
 import os_vif
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 from oslo_utils import units
 
@@ -62,6 +63,9 @@ class DockerDriver(driver.ComputeDriver):
         # disk_format=raw.
         supports_image_type_raw=True,
         supports_attach_interface=True,
+        # A move commits the container and creates it again, on this host
+        # as well as on any other.
+        supports_migrate_to_same_host=True,
     )
 
     def __init__(self, virtapi):
@@ -181,11 +185,11 @@ class DockerDriver(driver.ComputeDriver):
     # --- inventory of instances ---------------------------------------
 
     def _labelled(self, label):
-        """``label`` of this host's containers, skipping those without it
-        (made by hand or by other tools)."""
-        values = (c['Labels'].get(label) for c in self._engine.containers(
-            spec.host_label_filter(self._host)))
-        return [value for value in values if value]
+        """``label`` of this host's instance containers (not those made by
+        hand or by other tools, nor those waiting for a resize)."""
+        return [c['Labels'][label] for c in self._engine.containers(
+            spec.host_label_filter(self._host))
+            if spec.is_instance_container(c) and c['Labels'].get(label)]
 
     def list_instances(self):
         return self._labelled(spec.LABEL_NAME)
@@ -239,6 +243,12 @@ class DockerDriver(driver.ComputeDriver):
         image = self._images.ensure(
             context, image_meta,
             max_bytes=instance.flavor.root_gb * units.Gi or None)
+        self._create(instance, image, network_info, power_on,
+                     self._plug_with_events)
+
+    def _create(self, instance, image, network_info, power_on, plug):
+        """Create (and start) the instance's container from ``image``,
+        its ports plugged by ``plug``; nothing is left if it fails."""
         with self._operating_on(instance) as name:
             # Before anything else: the cleanup below must never touch an
             # instance that was already there.
@@ -247,7 +257,7 @@ class DockerDriver(driver.ComputeDriver):
             netns = None
             try:
                 if network_info:
-                    netns = self._plug_with_events(instance, network_info)
+                    netns = plug(instance, network_info)
                 self._engine.create(spec.container_spec(
                     instance, image, self._host, self._host_cpus,
                     self._security_policy(), netns_container=netns))
@@ -459,6 +469,81 @@ class DockerDriver(driver.ComputeDriver):
             uploading=lambda: update_task_state(
                 task_state=task_states.IMAGE_UPLOADING,
                 expected_state=task_states.IMAGE_PENDING_UPLOAD))
+
+    # --- resize and cold migration -----------------------------------
+
+    def migrate_disk_and_power_off(self, context, instance, dest, flavor,
+                                   network_info, block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        """Stop the container and commit its filesystem for the host that
+        creates it again (this one, or any other); the container itself
+        waits, stopped and renamed, for a revert."""
+        with self._operating_on(instance) as name:
+            if self._states.state(instance.uuid, fresh=True) is None:
+                raise nova_exception.InstanceNotFound(
+                    instance_id=instance.uuid)
+            self._engine.stop(name, timeout)
+            moving = self._images.commit_for_move(name, instance)
+            waiting = spec.resize_container_name(instance.uuid)
+            if self._engine.remove(waiting):
+                LOG.warning('Removed %s, left by an earlier move',
+                            waiting, instance=instance)
+            self._engine.rename(name, waiting)
+            self._remove_netns(instance, network_info or [])
+        LOG.info('Committed %(name)s as %(image)s to move it to %(dest)s',
+                 {'name': name, 'image': moving, 'dest': dest},
+                 instance=instance)
+        return jsonutils.dumps({'image': moving})
+
+    def finish_migration(self, context, migration, instance, disk_info,
+                         network_info, image_meta, resize_instance,
+                         allocations, block_device_info=None, power_on=True,
+                         share_info=None):
+        """Create the container again from the committed filesystem, with
+        the instance's (new) flavor."""
+        network_info = network_info or []
+        vifs.check_supported(network_info)
+        image = self._images.moved(jsonutils.loads(disk_info)['image'])
+        # As nova's other drivers: the ports were bound before, no
+        # network-vif-plugged event is awaited.
+        self._create(instance, image, network_info, power_on,
+                     self._ensure_netns)
+
+    def confirm_migration(self, context, migration, instance, network_info):
+        with self._operating_on(instance, changes=False):
+            self._remove_waiting(instance)
+
+    def finish_revert_migration(self, context, instance, network_info,
+                                migration, block_device_info=None,
+                                power_on=True, share_info=None):
+        """The container from before the move, back under its name with
+        its old limits and filesystem."""
+        waiting = spec.resize_container_name(instance.uuid)
+        with self._operating_on(instance) as name:
+            try:
+                self._engine.inspect(waiting)
+            except exception.ContainerNotFound:
+                # Renamed back already, by an earlier attempt.
+                LOG.info('No %s to revert to; keeping %s', waiting, name,
+                         instance=instance)
+            else:
+                # What nova's destroy left of the moved container here.
+                self._engine.remove(name)
+                self._engine.rename(waiting, name)
+            if power_on:
+                self._start_networked(instance, name, network_info)
+
+    def delete_instance_files(self, instance):
+        """What a failed move left for a deleted instance (nova's periodic
+        cleanup of incomplete migrations)."""
+        with self._operating_on(instance, changes=False):
+            self._remove_waiting(instance)
+        return True
+
+    def _remove_waiting(self, instance):
+        waiting = spec.resize_container_name(instance.uuid)
+        if self._engine.remove(waiting):
+            LOG.info('Removed %s', waiting, instance=instance)
 
     def manage_image_cache(self, context, all_instances):
         if not CONF.image_cache.remove_unused_base_images:

@@ -232,6 +232,10 @@ class Engine:
         self._container_call('stop', name, self._client().stop,
                              timeout=timeout)
 
+    def rename(self, name, new_name):
+        self._container_call('rename', name, self._client().rename,
+                             new_name)
+
     def restart(self, name, timeout):
         self._container_call('restart', name, self._client().restart,
                              timeout=timeout)

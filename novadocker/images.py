@@ -59,6 +59,9 @@ REGISTRY_IMAGE_PROPERTY = 'docker_image'
 # Glance property of a snapshot: the instance it was taken from.
 SOURCE_INSTANCE_PROPERTY = 'docker_source_instance'
 SNAPSHOT_TAG = 'snapshot'
+# Tag of an instance's filesystem committed to move it (resize, migrate),
+# in the repository of the image it was booted from.
+MOVE_TAG = 'moving-'
 NETNS_REPOSITORY = 'nova-docker/netns'
 # Registry tags vouching for another tag's content: the prefix and a keyed
 # hash (hex) fit the registry's 128 characters.
@@ -483,6 +486,31 @@ class ImageHandler:
             LOG.debug('Kept image %(name)s: %(error)s',
                       {'name': name, 'error': e.format_message()})
             return False
+
+    def commit_for_move(self, name, instance):
+        """Commit stopped container ``name`` of ``instance`` as an image
+        any host can create the instance again from: this engine has it,
+        the registry has it for the others. Returns its name."""
+        reference = registry_source(self.registry, glance_repository_tag(
+            instance.image_ref, MOVE_TAG + instance.uuid))
+        image_id = self._engine.commit(name, reference, pause=False)
+        self.records.put(reference, image_id)
+        self._share(reference, image_id)
+        return reference
+
+    def moved(self, reference):
+        """The engine image committed by commit_for_move on any host."""
+        image = self._trusted(reference)
+        if image is None:
+            try:
+                self._pull_shared(reference, reference)
+            except _NotShared as e:
+                raise exception.MigrationError(reason=_(
+                    "the instance's filesystem %(ref)s is not in this "
+                    "host's engine and cannot be pulled: %(why)s") % {
+                        'ref': reference, 'why': e}) from e
+            image = self._trusted(reference)
+        return image
 
     def commit(self, name, image_id, pause):
         """Commit container ``name`` for the snapshot ``image_id``.

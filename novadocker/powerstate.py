@@ -51,10 +51,8 @@ class PowerStateCache:
     def _refresh(self):
         containers = self._engine.containers(spec.host_label_filter(
             self._host))
-        # A container without the uuid label is not an instance.
         self._states = {c['Labels'][spec.LABEL_UUID]: c['State']
-                        for c in containers
-                        if c['Labels'].get(spec.LABEL_UUID)}
+                        for c in containers if spec.is_instance_container(c)}
         self._listed_at = self._clock()
 
     def _inspect(self, instance_uuid):

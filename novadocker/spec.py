@@ -117,6 +117,20 @@ def container_name(instance_uuid):
     return 'nova-' + instance_uuid
 
 
+def resize_container_name(instance_uuid):
+    """Where an instance's container waits while it is resized or
+    migrated, until nova confirms (removed) or reverts (renamed back)."""
+    return 'nova-%s-resize' % instance_uuid
+
+
+def is_instance_container(container):
+    """Whether a container listing's entry is the instance's container
+    itself, not one waiting for a resize or made by hand."""
+    uuid = (container.get('Labels') or {}).get(LABEL_UUID)
+    return bool(uuid) and '/' + container_name(uuid) in (
+        container.get('Names') or ())
+
+
 def host_label_filter(host):
     return '%s=%s' % (LABEL_HOST, host)
 

@@ -409,8 +409,9 @@ class Sandbox:
                             + host)['servers']
         if servers:
             raise SandboxError(
-                'compute host %s still has servers: %s; delete them first '
-                '(moving servers needs migration, not supported yet)'
+                'compute host %s still has servers: %s; migrate them to '
+                'another host (openstack server migrate, then openstack '
+                'server resize confirm) or delete them first'
                 % (host, ', '.join(s['name'] for s in servers)))
         self._remove_engine_containers([host])
         self._retire(host)

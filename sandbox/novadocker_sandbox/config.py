@@ -115,6 +115,9 @@ NOVA_CONF = """\
 [DEFAULT]
 my_ip = {host}
 compute_driver = docker.DockerDriver
+# One compute host unless add-compute makes more: resizes land where the
+# server is.
+allow_resize_to_same_host = true
 transport_url = rabbit://nova:{rabbit}@{host}:{rabbit_port}/
 debug = {debug}
 {default}

@@ -13,9 +13,7 @@ from novadocker_sandbox import config
 
 # [compute-feature-enabled] flags set to false, and why.
 DISABLED = {
-    'cold_migration': 'the driver cannot migrate yet',
-    'live_migration': 'the driver cannot migrate yet',
-    'resize': 'the driver cannot resize yet',
+    'live_migration': 'a container cannot move while it runs',
     'rescue': 'the driver has no rescue yet',
     'metadata_service': 'no metadata or user data reach containers yet',
     'config_drive': 'no config drive for containers yet',

@@ -1,4 +1,5 @@
-"""Hosts: sharing an engine, restarting nova-compute, power-state sync."""
+"""Hosts: sharing an engine, moving servers between hosts, restarting
+nova-compute, power-state sync."""
 
 import uuid
 
@@ -42,6 +43,25 @@ class TwoHostsTest(base.DockerTestCase):
                 spec.container_name(server_id))
             self.assertEqual(host,
                              container['Config']['Labels'][spec.LABEL_HOST])
+
+    def test_migrate_to_the_other_host_and_confirm(self):
+        self.start_compute()
+        server = self.boot()
+        source = server['OS-EXT-SRV-ATTR:host']
+        server = self._migrate_server(server)
+        target = server['OS-EXT-SRV-ATTR:host']
+        self.assertNotEqual(source, target)
+        self.assertEqual(
+            target, self.container(server)['Config']['Labels'][
+                spec.LABEL_HOST])
+        self.assertEqual(
+            [server['id']],
+            self.computes[target].manager.driver.list_instance_uuids())
+        self.assertEqual(
+            [], self.computes[source].manager.driver.list_instance_uuids())
+        self._confirm_resize(server)
+        self.assertEqual([], self.docker.containers(all=True, filters={
+            'name': spec.resize_container_name(server['id'])}))
 
 
 class RestartTest(base.DockerTestCase):

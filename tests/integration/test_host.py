@@ -85,7 +85,8 @@ class ResourcesTest(base.DriverTestCase):
         capabilities = self.driver.capabilities
         claimed = sorted(k for k, v in capabilities.items() if v)
         self.assertEqual(['has_imagecache', 'supports_attach_interface',
-                          'supports_image_type_raw'],
+                          'supports_image_type_raw',
+                          'supports_migrate_to_same_host'],
                          claimed)
 
 

@@ -280,6 +280,14 @@ class SandboxTest(testtools.TestCase):
             self.wait_status(web, 'ACTIVE')
             self.assertFalse(self.state_of(web)['Paused'])
 
+        # Resized where it runs (the sandbox has one host), confirmed.
+        self.openstack('server', 'resize', '--flavor', 'm1.small', 'web1')
+        self.wait_status(web, 'VERIFY_RESIZE')
+        self.openstack('server', 'resize', 'confirm', 'web1')
+        self.wait_status(web, 'ACTIVE')
+        self.assertEqual(2048 * 1024 ** 2,
+                         self.container(web)['HostConfig']['Memory'])
+
         # A snapshot of web1 boots a second server.
         self.openstack('server', 'image', 'create', '--name', 'web1-snap',
                        'web1')
@@ -300,14 +308,17 @@ class SandboxTest(testtools.TestCase):
         self.assertRaises(docker.errors.NotFound, self.container, copy)
         self.openstack('image', 'delete', 'mine')
         self.assertNotIn('mine', self.value('image', 'list', '-c', 'Name'))
-        # Its registry copy (and the signature the compute host pushed with
-        # it) goes when an administrator prunes the registry.
-        self.assertEqual(2, len(self.registry_tags(uploaded)))
+        # Its registry copies (the image, web1's filesystem committed for
+        # the resize, each with the signature the compute host pushed) go
+        # when an administrator prunes the registry.
+        tags = self.registry_tags(uploaded)
+        self.assertIn('moving-' + web, tags)
+        self.assertEqual(4, len(tags), tags)
         self.assertIn("needs an administrator's token",
                       self.prune_registry(DEMO).stderr)
         pruned = self.prune_registry(ADMIN)
         self.assertEqual(0, pruned.returncode, pruned.stderr)
-        self.assertIn('glance/%s: image %s is not in Glance; removed 2 tags'
+        self.assertIn('glance/%s: image %s is not in Glance; removed 4 tags'
                       % (uploaded, uploaded), pruned.stdout)
         self.assertEqual([], self.registry_tags(uploaded))
         snapshot = self.value('image', 'show', 'web1-snap', '-c', 'id')

@@ -17,7 +17,7 @@ class CountingEngine:
 
     def containers(self, label_filter):
         self.calls.append('list')
-        return [{'State': state,
+        return [{'State': state, 'Names': ['/' + spec.container_name(uuid)],
                  'Labels': {spec.LABEL_UUID: uuid, spec.LABEL_HOST: host}}
                 for uuid, (state, host) in self.containers_by_uuid.items()
                 if spec.host_label_filter(host) == label_filter]

@@ -246,3 +246,18 @@ class AttachedInterfaceTest(testtools.TestCase):
         interface = spec.attached_interface(fakes.vif(),
                                             ['lo', 'eth0', 'eth2'])
         self.assertEqual(('eth1', 100), (interface.name, interface.metric))
+
+
+class InstanceContainerTest(testtools.TestCase):
+
+    def test_only_the_instances_own_container_is_an_instance(self):
+        uuid = 'u-1'
+        labels = {spec.LABEL_UUID: uuid}
+        for names, expected in (
+                (['/' + spec.container_name(uuid)], True),
+                (['/' + spec.resize_container_name(uuid)], False),
+                (['/made-by-hand'], False)):
+            self.assertEqual(expected, spec.is_instance_container(
+                {'Names': names, 'Labels': labels}), names)
+        self.assertFalse(spec.is_instance_container(
+            {'Names': ['/' + spec.container_name(uuid)], 'Labels': {}}))
