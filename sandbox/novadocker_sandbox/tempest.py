@@ -11,6 +11,9 @@ import os
 
 from novadocker_sandbox import config
 
+# [compute-feature-enabled] flags Tempest leaves off and the driver
+# offers.
+ENABLED = ('resize', 'cold_migration')
 # [compute-feature-enabled] flags set to false, and why.
 DISABLED = {
     'live_migration': 'a container cannot move while it runs',
@@ -57,9 +60,12 @@ def write(path, directory, image_id, flavor_ids):
             'min_microversion': '2.1',
             'max_microversion': 'latest',
             'build_timeout': '120',
-            'min_compute_nodes': '1',
+            # Tempest's multinode tests (cold migration) run once
+            # add-compute made a second host.
+            'min_compute_nodes': str(len(config.compute_hosts(directory))),
         },
-        'compute-feature-enabled': dict.fromkeys(DISABLED, 'false'),
+        'compute-feature-enabled': dict(dict.fromkeys(DISABLED, 'false'),
+                                        **dict.fromkeys(ENABLED, 'true')),
         'image': {
             'container_formats': 'docker',
             'disk_formats': 'raw',
