@@ -23,10 +23,12 @@ from nova.compute import task_states
 from nova import exception as nova_exception
 import nova.conf
 from nova.image import glance
+from nova.virt import configdrive as nova_configdrive
 from nova.virt import driver
 from nova.virt import hardware
 
 from novadocker import conf as docker_conf
+from novadocker import configdrive
 from novadocker import diagnostics
 from novadocker import engine as docker_engine
 from novadocker import exception
@@ -244,23 +246,29 @@ class DockerDriver(driver.ComputeDriver):
             context, image_meta,
             max_bytes=instance.flavor.root_gb * units.Gi or None)
         self._create(instance, image, network_info, power_on,
-                     self._plug_with_events)
+                     self._plug_with_events, injected_files, admin_password)
 
-    def _create(self, instance, image, network_info, power_on, plug):
+    def _create(self, instance, image, network_info, power_on, plug,
+                injected_files=(), admin_password=None):
         """Create (and start) the instance's container from ``image``,
-        its ports plugged by ``plug``; nothing is left if it fails."""
+        its ports plugged by ``plug``, its config drive built if nova
+        wants one; nothing is left if it fails."""
         with self._operating_on(instance) as name:
             # Before anything else: the cleanup below must never touch an
             # instance that was already there.
             if self._states.state(instance.uuid, fresh=True) is not None:
                 raise nova_exception.InstanceExists(name=name)
-            netns = None
+            netns = drive = None
             try:
                 if network_info:
                     netns = plug(instance, network_info)
+                if nova_configdrive.required_by(instance):
+                    drive = configdrive.build(instance, injected_files,
+                                              admin_password, network_info)
                 self._engine.create(spec.container_spec(
                     instance, image, self._host, self._host_cpus,
-                    self._security_policy(), netns_container=netns))
+                    self._security_policy(), netns_container=netns,
+                    config_drive=drive))
                 if power_on:
                     self._engine.start(name)
             except Exception:
@@ -268,6 +276,7 @@ class DockerDriver(driver.ComputeDriver):
                     self._engine.remove(name)
                 with contextlib.suppress(Exception):
                     self._remove_netns(instance, network_info)
+                configdrive.remove(instance)
                 raise
         LOG.info('Created container %(name)s from %(image)s (%(id)s)',
                  {'name': name, 'image': image.reference, 'id': image.id},
@@ -384,6 +393,7 @@ class DockerDriver(driver.ComputeDriver):
         # The container's filesystem is the instance's disk.
         if destroy_disks and self._engine.remove(name):
             LOG.info('Removed container %s', name, instance=instance)
+            configdrive.remove(instance)
         self._remove_netns(instance, network_info or [])
 
     def reboot(self, context, instance, network_info, reboot_type,
@@ -530,6 +540,9 @@ class DockerDriver(driver.ComputeDriver):
                 # What nova's destroy left of the moved container here.
                 self._engine.remove(name)
                 self._engine.rename(waiting, name)
+            if nova_configdrive.required_by(instance):
+                # That destroy took the drive the old container mounts.
+                configdrive.build(instance, (), None, network_info)
             if power_on:
                 self._start_networked(instance, name, network_info)
 

@@ -42,6 +42,10 @@ NS_PER_SECOND = 10 ** 9
 # The engine's own interval for a healthcheck that names none.
 DEFAULT_HEALTHCHECK_INTERVAL_NS = 30 * NS_PER_SECOND
 
+# Where a container finds nova's config drive: cloud-init's seed directory
+# for its ConfigDrive datasource.
+CONFIG_DRIVE = '/var/lib/cloud/seed/config_drive'
+
 # Docker states that only exist while the engine is in the middle of
 # something: nova should neither act on them nor call them an outage.
 _POWER_STATES = {
@@ -281,7 +285,7 @@ def log_config(policy):
 
 
 def container_spec(instance, image, host, host_cpus, policy,
-                   netns_container=None):
+                   netns_container=None, config_drive=None):
     """The container that runs ``instance`` on ``host`` from ``image``.
 
     ``image`` is the engine's view of it (id, labels, healthcheck); the
@@ -289,7 +293,9 @@ def container_spec(instance, image, host, host_cpus, policy,
     nothing. Only the flavor shapes resources; the security settings come
     from ``policy`` alone, so nothing in an image or in instance metadata can
     loosen them. With ``netns_container`` it joins that container's network
-    namespace (and hostname); without, it has only loopback.
+    namespace (and hostname); without, it has only loopback. With
+    ``config_drive``, that host directory is mounted read-only at
+    CONFIG_DRIVE, the container's only mount.
     """
     flavor = instance.flavor
     hostname, domainname = hostname_parts(instance.hostname)
@@ -313,6 +319,9 @@ def container_spec(instance, image, host, host_cpus, policy,
     host_config.update(cpu_limits(flavor.vcpus, host_cpus))
     if policy.root_disk_quota and flavor.root_gb:
         host_config['storage_opt'] = {'size': '%dG' % flavor.root_gb}
+    if config_drive:
+        host_config['binds'] = {config_drive: {'bind': CONFIG_DRIVE,
+                                               'mode': 'ro'}}
     return ContainerSpec(
         name=container_name(instance.uuid),
         image=image.id,

@@ -13,13 +13,13 @@ from novadocker_sandbox import config
 
 # [compute-feature-enabled] flags Tempest leaves off and the driver
 # offers.
-ENABLED = ('resize', 'cold_migration')
+ENABLED = ('resize', 'cold_migration', 'config_drive')
 # [compute-feature-enabled] flags set to false, and why.
 DISABLED = {
     'live_migration': 'a container cannot move while it runs',
     'rescue': 'the driver has no rescue yet',
-    'metadata_service': 'no metadata or user data reach containers yet',
-    'config_drive': 'no config drive for containers yet',
+    'metadata_service': 'no metadata service reaches containers yet (the '
+                        'config drive does)',
     'interface_attach': 'the sandbox runs no Neutron',
     'attach_encrypted_volume': 'the sandbox runs no Cinder',
     'vnc_console': 'a container has no graphical console',

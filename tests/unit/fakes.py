@@ -18,7 +18,8 @@ def flavor(memory_mb=64, vcpus=1, swap=0, root_gb=1):
 def instance(**kwargs):
     values = dict(id=1, uuid=uuidutils.generate_uuid(), hostname='web1',
                   vm_state=vm_states.ACTIVE, task_state=None,
-                  flavor=flavor(), metadata={}, system_metadata={})
+                  flavor=flavor(), metadata={}, system_metadata={},
+                  config_drive='', launched_at=None)
     values.update(kwargs)
     return objects.Instance(**values)
 

@@ -41,6 +41,14 @@ class ContainerSpecTest(testtools.TestCase):
                           spec.LABEL_PREFIX + 'new': ''},
                          self._spec(inst, image=image).labels)
 
+    def test_config_drive_is_the_only_mount_and_read_only(self):
+        self.assertNotIn('binds', self._spec().host_config)
+        inst = fakes.instance()
+        drive = spec.container_spec(inst, IMAGE, 'host-a', 2, POLICY,
+                                    config_drive='/srv/drive').host_config
+        self.assertEqual({'/srv/drive': {'bind': spec.CONFIG_DRIVE,
+                                         'mode': 'ro'}}, drive['binds'])
+
     def test_root_disk_caps_the_writable_layer_where_the_host_can(self):
         for quota, root_gb, expected in ((True, 5, {'size': '5G'}),
                                          (True, 0, None),
