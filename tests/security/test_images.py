@@ -219,16 +219,8 @@ class NamesInsideTarballsTest(HostileImageTestCase):
 
 class OversizeImageTest(test_images.GlanceImageTestCase):
 
-    def test_small_upload_unpacking_beyond_the_root_disk(self):
-        # 1 MiB in Glance, 1.1 GiB once decompressed: nova's own check of
-        # the Glance size against the flavor cannot see it.
-        out = io.BytesIO()
-        with gzip.GzipFile(fileobj=out, mode='wb', compresslevel=1) as gz:
-            with tarfile.open(fileobj=gz, mode='w|') as tar:
-                info = tarfile.TarInfo('zeros/layer.tar')
-                info.size = 1100 * units.Mi
-                tar.addfile(info, Zeros())
-        image = self.upload(out.getvalue())
+    def assert_refused_for_a_1_gib_root_disk(self, data):
+        image = self.upload(data)
         instance = fakes.instance(flavor=fakes.flavor(root_gb=1))
         error = self.assertRaises(
             nova_exception.ImageUnacceptable, self.driver.spawn,
@@ -238,15 +230,15 @@ class OversizeImageTest(test_images.GlanceImageTestCase):
                       'flavor', error.format_message())
         self.assertEqual([], self.engine_references(image['id']))
 
+    def test_small_upload_unpacking_beyond_the_root_disk(self):
+        # 1 MiB in Glance, 1.1 GiB once decompressed: nova's own check of
+        # the Glance size against the flavor cannot see it.
+        self.assert_refused_for_a_1_gib_root_disk(
+            gzipped_zeros('zeros/layer.tar'))
+
     def test_compressed_layer_inside_a_plain_archive(self):
         # The engine decompresses layers it loads: the archive is 1 MiB and
         # plain, its one layer unpacks to 1.1 GiB.
-        layer = io.BytesIO()
-        with gzip.GzipFile(fileobj=layer, mode='wb', compresslevel=1) as gz:
-            with tarfile.open(fileobj=gz, mode='w|') as tar:
-                info = tarfile.TarInfo('zeros')
-                info.size = 1100 * units.Mi
-                tar.addfile(info, Zeros())
         config = json.dumps({
             'architecture': 'amd64', 'os': 'linux', 'config': {},
             'rootfs': {'type': 'layers',
@@ -254,22 +246,25 @@ class OversizeImageTest(test_images.GlanceImageTestCase):
         manifest = [{'Config': 'config.json', 'Layers': ['l/layer.tar']}]
         out = io.BytesIO()
         with tarfile.open(fileobj=out, mode='w') as tar:
-            for name, data in (('l/layer.tar', layer.getvalue()),
+            for name, data in (('l/layer.tar', gzipped_zeros('zeros')),
                                ('config.json', config),
                                ('manifest.json',
                                 json.dumps(manifest).encode())):
                 info = tarfile.TarInfo(name)
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
-        image = self.upload(out.getvalue())
-        instance = fakes.instance(flavor=fakes.flavor(root_gb=1))
-        error = self.assertRaises(
-            nova_exception.ImageUnacceptable, self.driver.spawn,
-            self.context, instance, self.meta(image), [], None, {},
-            network_info=[])
-        self.assertIn('unpacks to more than 1024 MiB, the root disk of the '
-                      'flavor', error.format_message())
-        self.assertEqual([], self.engine_references(image['id']))
+        self.assert_refused_for_a_1_gib_root_disk(out.getvalue())
+
+
+def gzipped_zeros(name):
+    """A gzip tarball of one file, ``name``, of 1.1 GiB of zeros."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode='wb', compresslevel=1) as gz:
+        with tarfile.open(fileobj=gz, mode='w|') as tar:
+            info = tarfile.TarInfo(name)
+            info.size = 1100 * units.Mi
+            tar.addfile(info, Zeros())
+    return out.getvalue()
 
 
 class Zeros(io.RawIOBase):
