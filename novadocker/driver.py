@@ -16,6 +16,7 @@ import os_vif
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
+from oslo_utils import excutils
 from oslo_utils import timeutils
 from oslo_utils import units
 
@@ -46,6 +47,17 @@ LOG = logging.getLogger(__name__)
 
 # The same bound nova's libvirt driver puts on console output.
 MAX_CONSOLE_BYTES = 100 * units.Ki
+
+
+def _undo(instance, what, func, *args):
+    """One step of a rollback: a step that fails is logged with what it
+    leaves behind, and the rollback goes on (the operation's own error is
+    the one nova reports)."""
+    try:
+        func(*args)
+    except Exception as e:
+        LOG.error('Could not undo a failed operation: %(what)s failed: '
+                  '%(error)s', {'what': what, 'error': e}, instance=instance)
 
 
 def _lock_name(instance_uuid):
@@ -272,12 +284,12 @@ class DockerDriver(driver.ComputeDriver):
                 if power_on:
                     self._engine.start(name)
             except Exception:
-                with contextlib.suppress(Exception):
-                    self._engine.remove(name)
-                with contextlib.suppress(Exception):
-                    self._remove_netns(instance, network_info)
-                configdrive.remove(instance)
-                raise
+                with excutils.save_and_reraise_exception():
+                    _undo(instance, 'removing its container',
+                          self._engine.remove, name)
+                    _undo(instance, 'removing its network namespace holder',
+                          self._remove_netns, instance, network_info)
+                    configdrive.remove(instance)
         LOG.info('Created container %(name)s from %(image)s (%(id)s)',
                  {'name': name, 'image': image.reference, 'id': image.id},
                  instance=instance)

@@ -2,6 +2,8 @@
 
 import time
 
+import fixtures
+
 from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
@@ -67,6 +69,22 @@ class SpawnTest(base.DriverTestCase):
         self.assertFalse(self.driver.instance_exists(instance))
         self.assertEqual([], self.client.containers(
             all=True, filters={'name': spec.container_name(instance.uuid)}))
+
+    def test_a_rollback_step_that_fails_is_logged_and_the_cause_raised(self):
+        instance = fakes.instance()
+        logs = self.useFixture(fixtures.FakeLogger(level='ERROR'))
+        self.useFixture(fixtures.MockPatchObject(
+            self.driver._engine, 'remove',
+            side_effect=exception.EngineError(operation='remove',
+                                              reason='engine busy')))
+        error = self.assertRaises(exception.EngineError, self.driver.spawn,
+                                  self.context, instance,
+                                  self.glance_image('broken'), [], None, {},
+                                  network_info=[])
+        self.assertIn('/bin/missing', error.format_message())
+        self.assertIn('Could not undo a failed operation: removing its '
+                      'container failed: ', logs.output)
+        self.assertIn('engine busy', logs.output)
 
     def test_wrong_container_format_is_refused_before_anything_exists(self):
         instance = fakes.instance()

@@ -19,7 +19,7 @@ def instance(**kwargs):
     values = dict(id=1, uuid=uuidutils.generate_uuid(), hostname='web1',
                   vm_state=vm_states.ACTIVE, task_state=None,
                   flavor=flavor(), metadata={}, system_metadata={},
-                  config_drive='', launched_at=None)
+                  config_drive='', launched_at=None, image_ref='')
     values.update(kwargs)
     return objects.Instance(**values)
 
