@@ -43,8 +43,7 @@ class GlanceImageTestCase(base.DriverTestCase):
     def _forget(self, image):
         """Remove what the driver put in the engine for a Glance image."""
         self.remove_containers()
-        # A push still running would name the image again when it ends.
-        self.driver._images._pushes.submit(lambda: None).result()
+        self.wait_for_pushes()
         for reference in base.glance_references(self.client, image['id'],
                                                 digests=True):
             with contextlib.suppress(docker.errors.NotFound):
@@ -77,7 +76,14 @@ class GlanceImageTestCase(base.DriverTestCase):
             time.sleep(0.1)
         self.fail('image %s never reached the registry' % image['id'])
 
+    def wait_for_pushes(self):
+        """Until the background pushes end: a push still running names the
+        image again when it ends, and names it twice (with its signature
+        tag) while it runs."""
+        self.driver._images._pushes.submit(lambda: None).result()
+
     def engine_references(self, image_id):
+        self.wait_for_pushes()
         return base.glance_references(self.client, image_id)
 
     def count_downloads(self, drv=None):
