@@ -34,9 +34,14 @@ class HostileImageTest(base.DriverTestCase):
         self.client.import_image_from_data(
             demo.rootfs(), repository=name, tag='latest',
             changes=['CMD ' + json.dumps(command)] + changes)
-        self.addCleanup(self.client.remove_image, name + ':latest',
-                        force=True)
+        self.addCleanup(self._remove_image, name + ':latest')
         return self.glance_image(source=name + ':latest')
+
+    def _remove_image(self, reference):
+        # Containers first: an image a container still uses outlives its
+        # last name as a nameless image.
+        self.remove_containers()
+        self.client.remove_image(reference, force=True)
 
     def boot(self, image_meta, **instance_values):
         instance = fakes.instance(**instance_values)
