@@ -501,9 +501,7 @@ class DockerDriver(driver.ComputeDriver):
         creates it again (this one, or any other); the container itself
         waits, stopped and renamed, for a revert."""
         with self._operating_on(instance) as name:
-            if self._states.state(instance.uuid, fresh=True) is None:
-                raise nova_exception.InstanceNotFound(
-                    instance_id=instance.uuid)
+            # A missing container is InstanceNotFound, as for power_off.
             self._engine.stop(name, timeout)
             moving = self._images.commit_for_move(name, instance)
             waiting = spec.resize_container_name(instance.uuid)
