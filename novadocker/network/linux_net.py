@@ -6,7 +6,6 @@ daemon acts only on the driver's own names and namespace holders.
 """
 
 import ctypes
-import ctypes.util
 import fcntl
 import os
 import socket
@@ -18,6 +17,7 @@ from pyroute2 import IPRoute
 from pyroute2.netlink import NETLINK_ROUTE
 from pyroute2 import NetlinkError
 
+from novadocker import libc
 from novadocker.network import checks
 from novadocker.network import privsep
 
@@ -33,14 +33,11 @@ PRESENT, CREATED = 'present', 'created'
 CLONE_NEWNET = 0x40000000
 SIOCETHTOOL = 0x8946
 ETHTOOL_STXCSUM = 0x17
-_libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 
 
 def _setns(namespace, what):
-    if _libc.setns(namespace.fileno(), CLONE_NEWNET) != 0:
-        error = ctypes.get_errno()
-        raise OSError(error, 'setns into the network namespace of %s: %s'
-                      % (what, os.strerror(error)))
+    libc.call('setns', namespace.fileno(), CLONE_NEWNET,
+              what='setns into the network namespace of %s' % what)
 
 
 def _socket_in(pid, family, kind, proto=0):
