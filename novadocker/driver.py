@@ -11,6 +11,7 @@ stopped. nova tells the two states apart by its own record.
 """
 
 import contextlib
+import os
 
 import os_vif
 from oslo_concurrency import lockutils
@@ -38,6 +39,7 @@ from novadocker import images
 from novadocker.network import vifs
 from novadocker import powerstate
 from novadocker import records
+from novadocker import rescue
 from novadocker import servicestatus
 from novadocker import spec
 
@@ -403,9 +405,13 @@ class DockerDriver(driver.ComputeDriver):
 
     def _cleanup(self, instance, name, network_info, destroy_disks):
         # The container's filesystem is the instance's disk.
-        if destroy_disks and self._engine.remove(name):
-            LOG.info('Removed container %s', name, instance=instance)
-            configdrive.remove(instance)
+        if destroy_disks:
+            removed = self._engine.remove(name)
+            # After the rescue container, which mounts the filesystem.
+            self._remove_rescued(instance)
+            if removed:
+                LOG.info('Removed container %s', name, instance=instance)
+                configdrive.remove(instance)
         self._remove_netns(instance, network_info or [])
 
     def reboot(self, context, instance, network_info, reboot_type,
@@ -567,6 +573,104 @@ class DockerDriver(driver.ComputeDriver):
         waiting = spec.resize_container_name(instance.uuid)
         if self._engine.remove(waiting):
             LOG.info('Removed %s', waiting, instance=instance)
+
+    # --- rescue -------------------------------------------------------
+
+    def rescue(self, context, instance, network_info, image_meta,
+               rescue_password, block_device_info, share_info):
+        """Run the rescue image in the instance's place, the instance's own
+        filesystem mounted read-write at spec.RESCUE_MOUNT."""
+        image = self._images.ensure(
+            context, image_meta,
+            max_bytes=instance.flavor.root_gb * units.Gi or None)
+        rescued = spec.rescued_container_name(instance.uuid)
+        with self._operating_on(instance) as name:
+            layers = self._engine.layers(name)
+            if layers.storage_driver != rescue.STORAGE_DRIVER:
+                raise nova_exception.InstanceNotRescuable(
+                    instance_id=instance.uuid,
+                    reason='the Docker engine stores containers with %s; '
+                           'rescue needs %s' % (layers.storage_driver,
+                                                rescue.STORAGE_DRIVER))
+            running = self._states.state(instance.uuid, fresh=True)
+            self._engine.stop(name, CONF.docker.stop_timeout)
+            self._engine.rename(name, rescued)
+            try:
+                self._start_rescue(instance, image, layers, network_info)
+            except Exception:
+                with excutils.save_and_reraise_exception():
+                    self._undo_rescue(instance, name, rescued, network_info,
+                                      running == 'running')
+        LOG.info('Rescued with %(image)s, the instance\'s filesystem at '
+                 '%(path)s', {'image': image.reference,
+                              'path': spec.RESCUE_MOUNT}, instance=instance)
+
+    def _start_rescue(self, instance, image, layers, network_info):
+        root = rescue.mount_point(self._instances_path(), instance.uuid)
+        os.makedirs(root, mode=0o700, exist_ok=True)
+        rescue.mount(layers.data_root, layer=layers.layer,
+                     lowers=list(layers.lowers),
+                     instances_path=self._instances_path(),
+                     instance_uuid=instance.uuid)
+        netns = (self._ensure_netns(instance, network_info)
+                 if network_info else None)
+        drive = (configdrive.path(instance)
+                 if nova_configdrive.required_by(instance) else None)
+        self._engine.create(spec.container_spec(
+            instance, image, self._host, self._host_cpus,
+            self._security_policy(), netns_container=netns,
+            config_drive=drive, rescue_root=root))
+        self._engine.start(spec.container_name(instance.uuid))
+
+    def _undo_rescue(self, instance, name, rescued, network_info, start):
+        _undo(instance, 'removing the rescue container', self._engine.remove,
+              name)
+        _undo(instance, 'unmounting its filesystem', self._unmount_rescue,
+              instance)
+        _undo(instance, 'renaming %s back' % rescued, self._engine.rename,
+              rescued, name)
+        if start:
+            _undo(instance, 'starting it again', self._start_networked,
+                  instance, name, network_info)
+
+    def unrescue(self, context, instance):
+        """Back to the instance's own container, with what the rescue
+        changed in its filesystem."""
+        rescued = spec.rescued_container_name(instance.uuid)
+        with self._operating_on(instance) as name:
+            try:
+                self._engine.inspect(rescued)
+            except exception.ContainerNotFound:
+                # Unrescued already, by an earlier attempt.
+                LOG.info('No %s to return to; keeping %s', rescued, name,
+                         instance=instance)
+            else:
+                self._engine.remove(name)
+                self._unmount_rescue(instance)
+                self._engine.rename(rescued, name)
+            self._start_networked(instance, name,
+                                  instance.get_network_info())
+
+    def _unmount_rescue(self, instance):
+        """Unmount the rescued filesystem and remove its mount point, which
+        is never removed while anything is mounted there."""
+        root = rescue.mount_point(self._instances_path(), instance.uuid)
+        # It exists only while rescued: no privsep daemon otherwise.
+        if os.path.isdir(root):
+            rescue.unmount(self._instances_path(), instance.uuid)
+            os.rmdir(root)
+
+    def _remove_rescued(self, instance):
+        """What a rescue left of an instance being destroyed."""
+        self._unmount_rescue(instance)
+        rescued = spec.rescued_container_name(instance.uuid)
+        if self._engine.remove(rescued):
+            LOG.info('Removed %s', rescued, instance=instance)
+
+    @staticmethod
+    def _instances_path():
+        # The privsep daemon takes no path with links in it.
+        return os.path.realpath(CONF.instances_path)
 
     def manage_image_cache(self, context, all_instances):
         if not CONF.image_cache.remove_unused_base_images:

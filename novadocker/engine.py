@@ -10,6 +10,7 @@ free of network calls.
 import collections
 import dataclasses
 import datetime
+import os
 import re
 import threading
 import time
@@ -91,6 +92,33 @@ class Image:
                    healthcheck=config.get('Healthcheck'),
                    tagged_at=(details.get('Metadata') or {}).get(
                        'LastTagTime'))
+
+
+@dataclasses.dataclass(frozen=True)
+class Layers:
+    """Where the engine keeps a container's filesystem, read here alone:
+    its storage driver and, for overlay2, its data root, its writable
+    layer and its image's layers (topmost first), as layer names."""
+    storage_driver: str
+    data_root: str = None
+    layer: str = None
+    lowers: tuple = ()
+
+    @classmethod
+    def from_inspection(cls, details):
+        graph = details.get('GraphDriver') or {}
+        data = graph.get('Data') or {}
+        upper = data.get('UpperDir')
+        if graph.get('Name') != 'overlay2' or not upper:
+            return cls(storage_driver=graph.get('Name'))
+        # <data root>/overlay2/<layer>/diff
+        layer_dir = os.path.dirname(upper)
+        return cls(storage_driver='overlay2',
+                   data_root=os.path.dirname(os.path.dirname(layer_dir)),
+                   layer=os.path.basename(layer_dir),
+                   lowers=tuple(os.path.basename(os.path.dirname(lower))
+                                for lower in data.get(
+                                    'LowerDir', '').split(':') if lower))
 
 
 class Engine:
@@ -292,6 +320,9 @@ class Engine:
     def inspect(self, name):
         return self._container_call('inspect', name,
                                     self._client().inspect_container)
+
+    def layers(self, name):
+        return Layers.from_inspection(self.inspect(name))
 
     def containers(self, label_filter):
         """Every container, in any state, carrying ``label_filter``."""

@@ -45,6 +45,8 @@ DEFAULT_HEALTHCHECK_INTERVAL_NS = 30 * NS_PER_SECOND
 # Where a container finds nova's config drive: cloud-init's seed directory
 # for its ConfigDrive datasource.
 CONFIG_DRIVE = '/var/lib/cloud/seed/config_drive'
+# Where a rescue container finds the rescued instance's filesystem.
+RESCUE_MOUNT = '/rescue'
 
 # Docker states that only exist while the engine is in the middle of
 # something: nova should neither act on them nor call them an outage.
@@ -125,6 +127,12 @@ def resize_container_name(instance_uuid):
     """Where an instance's container waits while it is resized or
     migrated, until nova confirms (removed) or reverts (renamed back)."""
     return 'nova-%s-resize' % instance_uuid
+
+
+def rescued_container_name(instance_uuid):
+    """Where an instance's container waits, stopped, while a rescue
+    container runs in its place."""
+    return 'nova-%s-rescued' % instance_uuid
 
 
 def is_instance_container(container):
@@ -285,7 +293,8 @@ def log_config(policy):
 
 
 def container_spec(instance, image, host, host_cpus, policy,
-                   netns_container=None, config_drive=None):
+                   netns_container=None, config_drive=None,
+                   rescue_root=None):
     """The container that runs ``instance`` on ``host`` from ``image``.
 
     ``image`` is the engine's view of it (id, labels, healthcheck); the
@@ -295,7 +304,8 @@ def container_spec(instance, image, host, host_cpus, policy,
     loosen them. With ``netns_container`` it joins that container's network
     namespace (and hostname); without, it has only loopback. With
     ``config_drive``, that host directory is mounted read-only at
-    CONFIG_DRIVE, the container's only mount.
+    CONFIG_DRIVE; with ``rescue_root`` (a rescued instance's filesystem),
+    that one read-write at RESCUE_MOUNT. There is no other mount.
     """
     flavor = instance.flavor
     hostname, domainname = hostname_parts(instance.hostname)
@@ -319,9 +329,13 @@ def container_spec(instance, image, host, host_cpus, policy,
     host_config.update(cpu_limits(flavor.vcpus, host_cpus))
     if policy.root_disk_quota and flavor.root_gb:
         host_config['storage_opt'] = {'size': '%dG' % flavor.root_gb}
+    binds = {}
     if config_drive:
-        host_config['binds'] = {config_drive: {'bind': CONFIG_DRIVE,
-                                               'mode': 'ro'}}
+        binds[config_drive] = {'bind': CONFIG_DRIVE, 'mode': 'ro'}
+    if rescue_root:
+        binds[rescue_root] = {'bind': RESCUE_MOUNT, 'mode': 'rw'}
+    if binds:
+        host_config['binds'] = binds
     return ContainerSpec(
         name=container_name(instance.uuid),
         image=image.id,

@@ -261,6 +261,21 @@ def has_own_engine(directory, name):
     return os.path.isdir(engine_dir(directory, name))
 
 
+# nova-compute runs as root here: the driver's privsep daemons start
+# without sudo or rootwrap.
+PRIVSEP = """\
+[{section}]
+helper_command = {helper} --config-file {conf}
+"""
+
+
+def _privsep(conf):
+    helper = os.path.join(sys.prefix, 'bin', 'privsep-helper')
+    return ''.join(PRIVSEP.format(section=section, helper=helper, conf=conf)
+                   for section in ('novadocker_privileged',
+                                   'novadocker_rescue_privileged'))
+
+
 def write_compute(directory, name):
     """Write the configuration of compute host ``name``: nova's, without
     its databases; with its own engine, if it has one."""
@@ -272,4 +287,4 @@ def write_compute(directory, name):
             engine_url(directory, name), os.path.dirname(conf))
     with open(conf, 'w') as f:
         f.write(_nova(directory, 'host = %s\nstate_path = %s' % (
-            name, os.path.dirname(conf)), docker))
+            name, os.path.dirname(conf)), docker) + _privsep(conf))

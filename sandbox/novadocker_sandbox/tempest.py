@@ -13,11 +13,10 @@ from novadocker_sandbox import config
 
 # [compute-feature-enabled] flags Tempest leaves off and the driver
 # offers.
-ENABLED = ('resize', 'cold_migration', 'config_drive')
+ENABLED = ('resize', 'cold_migration', 'config_drive', 'rescue')
 # [compute-feature-enabled] flags set to false, and why.
 DISABLED = {
     'live_migration': 'a container cannot move while it runs',
-    'rescue': 'the driver has no rescue yet',
     'metadata_service': 'no metadata service reaches containers yet (the '
                         'config drive does)',
     'interface_attach': 'the sandbox runs no Neutron',

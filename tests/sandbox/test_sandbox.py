@@ -288,7 +288,22 @@ class SandboxTest(testtools.TestCase):
         self.assertEqual(2048 * 1024 ** 2,
                          self.container(web)['HostConfig']['Memory'])
 
-        # A snapshot of web1 boots a second server.
+        # Rescued with its own image: its filesystem at /rescue, through
+        # nova-compute's own privsep daemon; unrescued to its container.
+        original = self.container(web)['Id']
+        self.openstack('server', 'rescue', 'web1')
+        self.wait_status(web, 'RESCUE')
+        rescuer = self.container(web)
+        self.assertNotEqual(original, rescuer['Id'])
+        self.assertEqual(['/rescue'], [m['Destination']
+                                       for m in rescuer['Mounts']])
+        listing = self.docker.exec_start(self.docker.exec_create(
+            rescuer['Id'], ['ls', '/rescue/bin/busybox']))
+        self.assertEqual(b'/rescue/bin/busybox\n', listing)
+        self.openstack('server', 'unrescue', 'web1')
+        self.wait_status(web, 'ACTIVE')
+        self.assertEqual(original, self.container(web)['Id'])
+
         self.openstack('server', 'image', 'create', '--name', 'web1-snap',
                        'web1')
         deadline = time.monotonic() + 120

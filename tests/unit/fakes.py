@@ -19,7 +19,8 @@ def instance(**kwargs):
     values = dict(id=1, uuid=uuidutils.generate_uuid(), hostname='web1',
                   vm_state=vm_states.ACTIVE, task_state=None,
                   flavor=flavor(), metadata={}, system_metadata={},
-                  config_drive='', launched_at=None, image_ref='')
+                  config_drive='', launched_at=None, image_ref='',
+                  info_cache=None)
     values.update(kwargs)
     return objects.Instance(**values)
 

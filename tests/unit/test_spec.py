@@ -49,6 +49,16 @@ class ContainerSpecTest(testtools.TestCase):
         self.assertEqual({'/srv/drive': {'bind': spec.CONFIG_DRIVE,
                                          'mode': 'ro'}}, drive['binds'])
 
+    def test_a_rescue_mounts_the_rescued_filesystem_read_write(self):
+        binds = spec.container_spec(
+            fakes.instance(), IMAGE, 'host-a', 2, POLICY,
+            config_drive='/srv/drive', rescue_root='/srv/rescued'
+        ).host_config['binds']
+        self.assertEqual({'/srv/drive': {'bind': spec.CONFIG_DRIVE,
+                                         'mode': 'ro'},
+                          '/srv/rescued': {'bind': spec.RESCUE_MOUNT,
+                                           'mode': 'rw'}}, binds)
+
     def test_root_disk_caps_the_writable_layer_where_the_host_can(self):
         for quota, root_gb, expected in ((True, 5, {'size': '5G'}),
                                          (True, 0, None),
