@@ -22,6 +22,7 @@ from oslo_utils import timeutils
 from oslo_utils import units
 
 from nova.compute import task_states
+from nova.console import type as console_type
 from nova import exception as nova_exception
 import nova.conf
 from nova.image import glance
@@ -31,6 +32,7 @@ from nova.virt import hardware
 
 from novadocker import conf as docker_conf
 from novadocker import configdrive
+from novadocker import console
 from novadocker import diagnostics
 from novadocker import engine as docker_engine
 from novadocker import exception
@@ -101,6 +103,8 @@ class DockerDriver(driver.ComputeDriver):
         self._engine_version = None
         self._host_cpus = None
         self._root_disk_quota = False
+        self._consoles = console.SerialConsoles(
+            self._engine, CONF.serial_console.proxyclient_address)
 
     # --- host ---------------------------------------------------------
 
@@ -404,6 +408,7 @@ class DockerDriver(driver.ComputeDriver):
             self._cleanup(instance, name, network_info, destroy_disks)
 
     def _cleanup(self, instance, name, network_info, destroy_disks):
+        self._consoles.close(instance.uuid)
         # The container's filesystem is the instance's disk.
         if destroy_disks:
             removed = self._engine.remove(name)
@@ -694,6 +699,38 @@ class DockerDriver(driver.ComputeDriver):
         # A str, as drivers return it; nova's compute manager encodes it
         # with latin-1, which gives it back the container's bytes unchanged.
         return output.decode('latin-1')
+
+    def get_serial_console(self, context, instance):
+        """Where nova's serial console proxy finds a shell in the
+        container (``console``); it takes the proxy's next connection."""
+        with self._operating_on(instance, changes=False) as name:
+            if self._states.state(instance.uuid, fresh=True) != 'running':
+                raise nova_exception.InstanceNotReady(
+                    instance_id=instance.uuid)
+            port = self._consoles.arm(instance.uuid, name)
+        return console_type.ConsoleSerial(
+            host=CONF.serial_console.proxyclient_address, port=port)
+
+    def set_admin_password(self, instance, new_pass):
+        """Set root's password with the image's own ``chpasswd``."""
+        with self._operating_on(instance, changes=False) as name:
+            try:
+                code, output = self._engine.exec_input(
+                    name, ['chpasswd'], ('root:%s\n' % new_pass).encode())
+            except exception.EngineError as e:
+                # The engine refuses an exec of a program the image lacks.
+                LOG.warning('Cannot set the admin password: %s', e,
+                            instance=instance)
+                raise nova_exception.SetAdminPasswdNotSupported() from e
+        output = output.decode('utf-8', 'replace')[-200:]
+        if code in (126, 127):
+            # The runtime's own codes for a program it could not run.
+            LOG.warning('Cannot set the admin password: the image has no '
+                        'chpasswd (%s)', output, instance=instance)
+            raise nova_exception.SetAdminPasswdNotSupported()
+        if code:
+            raise exception.PasswordNotSet(code=code, output=output)
+        LOG.info('Set the admin password', instance=instance)
 
     def get_instance_diagnostics(self, instance):
         with self._operating_on(instance, changes=False) as name:

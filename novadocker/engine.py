@@ -12,6 +12,8 @@ import dataclasses
 import datetime
 import os
 import re
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -324,6 +326,33 @@ class Engine:
     def layers(self, name):
         return Layers.from_inspection(self.inspect(name))
 
+    def exec_tty(self, name, command):
+        """Run ``command`` in the container on a terminal of its own; the
+        socket to that terminal (closing it ends the command's session)."""
+        client = self._client()
+        exec_id = self._container_call(
+            'exec', name, client.exec_create, command, stdin=True,
+            tty=True)['Id']
+        return _own_socket(self._call('exec', client.exec_start, exec_id,
+                                      tty=True, socket=True))
+
+    def exec_input(self, name, command, data):
+        """Run ``command`` in the container with ``data`` on its standard
+        input; (exit code, what it wrote)."""
+        client = self._client()
+        exec_id = self._container_call(
+            'exec', name, client.exec_create, command, stdin=True)['Id']
+        sock = _own_socket(self._call('exec', client.exec_start, exec_id,
+                                      socket=True))
+        sock.settimeout(self._timeout)
+        with sock:
+            sock.sendall(data)
+            # End of input: the engine closes the command's standard input.
+            sock.shutdown(socket.SHUT_WR)
+            output = _demultiplex(sock.makefile('rb'))
+        return (self._call('exec', client.exec_inspect, exec_id)['ExitCode'],
+                output)
+
     def containers(self, label_filter):
         """Every container, in any state, carrying ``label_filter``."""
         return self._call('list containers', self._client().containers,
@@ -505,6 +534,32 @@ class Engine:
         return self._container_call('commit', name, self._client().commit,
                                     repository=repository, tag=tag,
                                     pause=pause)['Id']
+
+
+def _own_socket(raw):
+    """A socket of its own on a hijacked engine connection.
+
+    The SDK hands out the HTTP response's socket file (a unix engine's) or
+    socket; a duplicate outlives the response, which closes its own when
+    collected.
+    """
+    if isinstance(raw, socket.socket):
+        # A TLS engine's: the stream is the TLS socket's alone.
+        return raw
+    own = socket.socket(fileno=os.dup(raw.fileno()))
+    raw.close()
+    # The SDK's timeout left the shared file non-blocking.
+    own.setblocking(True)
+    return own
+
+
+def _demultiplex(stream):
+    """The bytes of an exec without a terminal: frames of an 8-byte header
+    (stream, 0, 0, 0, big-endian length) and their data."""
+    output = []
+    while header := stream.read(8):
+        output.append(stream.read(struct.unpack('>BxxxL', header)[1]))
+    return b''.join(output)
 
 
 def split_reference(reference):

@@ -35,3 +35,8 @@ class AttachNeedsPorts(exception.InterfaceAttachFailed):
     msg_fmt = _("Server %(instance_uuid)s was booted without ports: the "
                 "Docker driver attaches interfaces only to servers booted "
                 "with at least one port.")
+
+
+class PasswordNotSet(exception.NovaException):
+    msg_fmt = _("chpasswd in the container exited with %(code)d: "
+                "%(output)s")

@@ -20,7 +20,7 @@ TEMPEST_VENV=${NOVA_DOCKER_TEMPEST_VENV:-$PWD/.venv-tempest}
 export NOVA_DOCKER_SANDBOX_DIR=${NOVA_DOCKER_SANDBOX_DIR:-/var/lib/nova-docker/sandbox}
 # Servers, images and snapshots: what a container offers. Excluded: tests
 # that need more than one compute node's worth of time on two cores.
-SUBSET='^tempest\.api\.compute\.(servers\.test_(servers|create_server|server_actions|list_server_filters|server_metadata|instance_actions|delete_server)|images\.test_images_oneserver|flavors|admin\.test_(hypervisor|flavors|servers))\b'
+SUBSET='^tempest\.api\.compute\.(servers\.test_(servers|create_server|server_actions|server_rescue_negative|list_server_filters|server_metadata|instance_actions|delete_server)|images\.test_images_oneserver|flavors|admin\.test_(hypervisor|flavors|servers))\b'
 
 case "${1:-}" in
     --subset) regex=$SUBSET ;;

@@ -18,6 +18,7 @@ PORTS = {
     'placement-api': 8778,
     'glance-api': 9292,
     'neutron-stand-in': 9696,
+    'nova-serialproxy': 6083,
     'rabbitmq': 5672,
     'epmd': 4369,
     'rabbitmq distribution': 25672,
@@ -130,6 +131,14 @@ api_paste_config = {paste}
 lock_path = {dir}/nova/locks
 [oslo_messaging_notifications]
 driver = noop
+[serial_console]
+# "openstack console url show --serial": a shell in the container through
+# nova-serialproxy; each compute host serves its consoles on loopback.
+enabled = true
+base_url = ws://{host}:{serialproxy_port}/
+serialproxy_host = {host}
+serialproxy_port = {serialproxy_port}
+proxyclient_address = {host}
 [docker]
 {docker}
 [scheduler]
@@ -196,6 +205,7 @@ def _nova(directory, default, docker=None, debug=False):
         NOVA_CONF.format(
             dir=directory, host=HOST, debug=str(bool(debug)).lower(),
             rabbit=secret['rabbitmq'], rabbit_port=PORTS['rabbitmq'],
+            serialproxy_port=PORTS['nova-serialproxy'],
             paste=os.path.join(directory, 'nova', 'api-paste.ini'),
             region=REGION, default=default, docker=docker),
         authtoken(directory, 'nova'),

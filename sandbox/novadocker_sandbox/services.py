@@ -147,7 +147,10 @@ def stages(venv, glance_venv, directory, service_up, first_start=False):
         # minute for it.
         [Service(binary, nova_command(venv, directory, binary),
                  ready=lambda binary=binary: service_up(binary))
-         for binary in ('nova-conductor', 'nova-scheduler')],
+         for binary in ('nova-conductor', 'nova-scheduler')] +
+        [Service('nova-serialproxy', nova_command(venv, directory,
+                                                  'nova-serialproxy'),
+                 ready=listens('nova-serialproxy'))],
     ] + compute_stages(venv, directory, config.COMPUTE_HOST)
 
 

@@ -13,7 +13,8 @@ from novadocker_sandbox import config
 
 # [compute-feature-enabled] flags Tempest leaves off and the driver
 # offers.
-ENABLED = ('resize', 'cold_migration', 'config_drive', 'rescue')
+ENABLED = ('resize', 'cold_migration', 'config_drive', 'rescue',
+           'serial_console')
 # [compute-feature-enabled] flags set to false, and why.
 DISABLED = {
     'live_migration': 'a container cannot move while it runs',
@@ -23,7 +24,6 @@ DISABLED = {
     'attach_encrypted_volume': 'the sandbox runs no Cinder',
     'vnc_console': 'a container has no graphical console',
     'spice_console': 'a container has no graphical console',
-    'serial_console': 'no interactive console yet',
 }
 
 

@@ -95,7 +95,7 @@ class DriverTestCase(testtools.TestCase):
         self.useFixture(fixtures.Timeout(180, gentle=True))
         # The driver's log goes with a failing test's report, not the
         # console (nova's functional tests leave DEBUG logging behind).
-        self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        self.logger = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
         self.flags = self.useFixture(config_fixture.Config(CONF))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_NOVA_DISABLE_EVENTLET_PATCHING', 'True'))

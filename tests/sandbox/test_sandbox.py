@@ -21,6 +21,7 @@ import time
 import docker
 import requests
 import testtools
+import websocket
 import yaml
 
 from novadocker import spec
@@ -36,6 +37,25 @@ DEMO = 'nova-docker-demo'
 SECOND = 'second'
 THIRD = 'third'
 HOSTS = (config.COMPUTE_HOST, SECOND, THIRD)
+
+
+def serial_session(url, typed, awaited, seconds=30):
+    """What a user's websocket to ``url`` shows after typing ``typed``,
+    up to ``awaited``."""
+    ws = websocket.create_connection(
+        url, subprotocols=['binary'], timeout=seconds,
+        # nova-serialproxy checks the origin against its own address.
+        origin='http://%s:%d' % (config.HOST,
+                                 config.PORTS['nova-serialproxy']))
+    try:
+        ws.send_binary(typed)
+        seen = b''
+        deadline = time.monotonic() + seconds
+        while awaited not in seen and time.monotonic() < deadline:
+            seen += ws.recv()
+        return seen.decode('utf-8', 'replace')
+    finally:
+        ws.close()
 
 
 class SandboxTest(testtools.TestCase):
@@ -253,6 +273,11 @@ class SandboxTest(testtools.TestCase):
             'server', 'list', '-c', 'Name', '-c', 'Status'))
         self.assertIn('started', self.openstack('console', 'log', 'show',
                                                 'web1'))
+        # A shell in the container, typed into through nova-serialproxy.
+        url = self.value('console', 'url', 'show', '--serial', 'web1', '-c',
+                         'url')
+        self.assertIn('hello from web1', serial_session(
+            url, b'echo "hello from $(hostname)"\n', b'hello from web1'))
 
         started = self.state_of(web)['StartedAt']
         self.openstack('server', 'reboot', 'web1')
