@@ -202,6 +202,9 @@ class DockerDriver(driver.ComputeDriver):
     def get_host_uptime(self):
         return hostinfo.host_uptime()
 
+    def get_host_cpu_stats(self):
+        return hostinfo.host_cpu_stats()
+
     # --- inventory of instances ---------------------------------------
 
     def _labelled(self, label):
@@ -260,11 +263,25 @@ class DockerDriver(driver.ComputeDriver):
               block_device_info=None, power_on=True, accel_info=None):
         network_info = network_info or []
         vifs.check_supported(network_info)
+        self._refuse_block_devices(instance, block_device_info)
         image = self._images.ensure(
             context, image_meta,
             max_bytes=instance.flavor.root_gb * units.Gi or None)
         self._create(instance, image, network_info, power_on,
                      self._plug_with_events, injected_files, admin_password)
+
+    @staticmethod
+    def _refuse_block_devices(instance, block_device_info):
+        """Volumes and ephemeral disks, which a container cannot take yet,
+        fail the boot rather than be left out unseen. (The flavor's swap
+        is the container's memory swap.)"""
+        volumes = driver.block_device_info_get_mapping(block_device_info)
+        ephemerals = driver.block_device_info_get_ephemerals(
+            block_device_info)
+        if volumes or ephemerals:
+            raise exception.BlockDevicesNotSupported(
+                instance_uuid=instance.uuid, volumes=len(volumes),
+                ephemerals=len(ephemerals))
 
     def _create(self, instance, image, network_info, power_on, plug,
                 injected_files=(), admin_password=None):
@@ -444,6 +461,24 @@ class DockerDriver(driver.ComputeDriver):
         if network_info:
             self._ensure_netns(instance, network_info)
         self._engine.start(name)
+
+    def poll_rebooting_instances(self, timeout, instances):
+        """Finish the reboots nova has waited on for ``timeout`` seconds.
+
+        A reboot here is one engine call: a server still rebooting had
+        that call fail or its nova-compute stop, and is left stopped if
+        the kill came before the start. Start it; leave running ones be.
+        """
+        for instance in instances:
+            with self._operating_on(instance) as name:
+                if self._states.state(instance.uuid, fresh=True) not in (
+                        'exited', 'created'):
+                    continue
+                LOG.warning('Starting the container of a reboot that did '
+                            'not finish within %d seconds', timeout,
+                            instance=instance)
+                self._start_networked(instance, name,
+                                      instance.get_network_info())
 
     def pause(self, instance):
         with self._operating_on(instance) as name:

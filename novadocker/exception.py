@@ -40,3 +40,9 @@ class AttachNeedsPorts(exception.InterfaceAttachFailed):
 class PasswordNotSet(exception.NovaException):
     msg_fmt = _("chpasswd in the container exited with %(code)d: "
                 "%(output)s")
+
+
+class BlockDevicesNotSupported(exception.InvalidInput):
+    msg_fmt = _("Server %(instance_uuid)s asks for %(volumes)d volume(s) and "
+                "%(ephemerals)d ephemeral disk(s): the Docker driver boots "
+                "servers from images only, with neither.")

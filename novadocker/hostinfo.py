@@ -122,3 +122,25 @@ def host_uptime():
     with open('/proc/uptime') as f:
         seconds = float(f.read().split()[0])
     return uptime_text(time.localtime(), seconds, os.getloadavg())
+
+
+def cpu_stats(stat_text, cpuinfo_text, ticks_per_second):
+    """The host's cumulative CPU times in nanoseconds and its clock in MHz,
+    as nova's CPU monitor reads them, from /proc/stat and /proc/cpuinfo."""
+    fields = stat_text.split('\n', 1)[0].split()
+    user, nice, system, idle, iowait = (int(v) for v in fields[1:6])
+    to_ns = 10 ** 9 // ticks_per_second
+    frequency = 0
+    for line in cpuinfo_text.splitlines():
+        if line.startswith('cpu MHz'):
+            frequency = int(float(line.split(':')[1]))
+            break
+    return {'kernel': system * to_ns, 'idle': idle * to_ns,
+            'user': (user + nice) * to_ns, 'iowait': iowait * to_ns,
+            'frequency': frequency}
+
+
+def host_cpu_stats():
+    with open('/proc/stat') as stat, open('/proc/cpuinfo') as cpuinfo:
+        return cpu_stats(stat.read(), cpuinfo.read(),
+                         os.sysconf('SC_CLK_TCK'))

@@ -101,6 +101,27 @@ class SpawnTest(base.DriverTestCase):
                           [], None, {}, network_info=[])
         self.assertEqual([], self.driver.list_instance_uuids())
 
+    def test_volumes_and_ephemeral_disks_are_refused(self):
+        volume = {'block_device_mapping': [{
+            'mount_device': '/dev/vda', 'boot_index': 0,
+            'connection_info': {'driver_volume_type': 'iscsi'}}]}
+        ephemeral = {'ephemerals': [{'device_name': '/dev/vdb', 'size': 1,
+                                     'guest_format': None}]}
+        for block_device_info, counts in ((volume, '1 volume(s) and 0'),
+                                          (ephemeral, '0 volume(s) and 1')):
+            error = self.assertRaises(
+                exception.BlockDevicesNotSupported, self.driver.spawn,
+                self.context, fakes.instance(), self.glance_image(), [],
+                None, {}, network_info=[],
+                block_device_info=block_device_info)
+            self.assertIn(counts, error.format_message())
+        self.assertEqual([], self.driver.list_instance_uuids())
+        # The flavor's swap is the container's swap, not a refused disk.
+        self.driver.spawn(self.context, fakes.instance(), self.glance_image(),
+                          [], None, {}, network_info=[], block_device_info={
+                              'swap': {'swap_size': 64,
+                                       'device_name': '/dev/vdc'}})
+
     def test_second_spawn_of_same_instance_keeps_the_first(self):
         instance = self.spawn()
         started = self.inspect(instance)['State']['StartedAt']
@@ -239,6 +260,17 @@ class PowerTest(base.DriverTestCase):
             self.driver.resume_state_on_host_boot(None, instance, [], None)
             self.assertEqual('running', self.docker_state(instance))
 
+    def test_a_reboot_left_unfinished_is_finished(self):
+        stopped = self.spawn()
+        # As a hard reboot whose start never came.
+        self.client.kill(spec.container_name(stopped.uuid))
+        self.client.wait(spec.container_name(stopped.uuid))
+        running = self.spawn()
+        started = self.inspect(running)['State']['StartedAt']
+        self.driver.poll_rebooting_instances(60, [stopped, running])
+        self.assertEqual('running', self.docker_state(stopped))
+        self.assertEqual(started, self.inspect(running)['State']['StartedAt'])
+
     def test_power_state_follows_changes_behind_novas_back(self):
         instance = self.spawn()
         self.assertEqual(power_state.RUNNING,
@@ -318,5 +350,9 @@ class ObservationTest(base.DriverTestCase):
 
     def test_host_facts(self):
         self.assertIn('load average', self.driver.get_host_uptime())
+        stats = self.driver.get_host_cpu_stats()
+        self.assertEqual({'kernel', 'idle', 'user', 'iowait', 'frequency'},
+                         set(stats))
+        self.assertGreater(stats['idle'], 0)
         self.flags.config(my_ip='192.0.2.10')
         self.assertEqual('192.0.2.10', self.driver.get_host_ip_addr())

@@ -18,6 +18,17 @@ class HostInfoTest(testtools.TestCase):
         self.assertEqual(28002002, hostinfo.engine_version_int('28.2.2'))
         self.assertEqual(27000000, hostinfo.engine_version_int('27.0.0-rc.1'))
 
+    def test_cpu_stats_in_nanoseconds(self):
+        stat = ('cpu  100 20 300 4000 50 6 7 0 0 0\n'
+                'cpu0 50 10 150 2000 25 3 3 0 0 0\n')
+        cpuinfo = 'processor\t: 0\ncpu MHz\t\t: 2599.998\nflags\t: x\n'
+        self.assertEqual({'user': 120 * 10 ** 7, 'kernel': 300 * 10 ** 7,
+                          'idle': 4000 * 10 ** 7, 'iowait': 50 * 10 ** 7,
+                          'frequency': 2599},
+                         hostinfo.cpu_stats(stat, cpuinfo, 100))
+        # Some machines (ARM) name no clock.
+        self.assertEqual(0, hostinfo.cpu_stats(stat, '', 100)['frequency'])
+
     def test_inventory_honours_reserved_and_ratios(self):
         inventory = hostinfo.inventory(RESOURCES, RATIOS, reserved_cpus=1,
                                        reserved_memory_mb=512,
