@@ -620,6 +620,10 @@ class DockerDriver(driver.ComputeDriver):
                rescue_password, block_device_info, share_info):
         """Run the rescue image in the instance's place, the instance's own
         filesystem mounted read-write at spec.RESCUE_MOUNT."""
+        if not image_meta.obj_attr_is_set('id'):
+            # No rescue image named: the instance's own, as nova's
+            # drivers default to.
+            image_meta = self._images.meta(context, instance.image_ref)
         image = self._images.ensure(
             context, image_meta,
             max_bytes=instance.flavor.root_gb * units.Gi or None)

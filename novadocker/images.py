@@ -96,8 +96,13 @@ def glance_repository_tag(image_id, tag):
 
 def local_reference(registry, image_meta):
     """Engine and registry name of a Glance image's content."""
+    return content_reference(registry, image_meta.id,
+                             _field(image_meta, 'checksum'))
+
+
+def content_reference(registry, image_id, checksum):
     return registry_source(registry, glance_repository_tag(
-        image_meta.id, _field(image_meta, 'checksum') or 'latest'))
+        image_id, checksum or 'latest'))
 
 
 def registry_source(registry, repository_tag):
@@ -262,9 +267,12 @@ class ImageHandler:
 
     def cache(self, context, image_id):
         """Bring a Glance image in ahead of boot; False if already there."""
-        image_meta = objects.ImageMeta.from_dict(
+        return self._ensure(context, self.meta(context, image_id))[1]
+
+    def meta(self, context, image_id):
+        """nova's view of Glance image ``image_id``."""
+        return objects.ImageMeta.from_dict(
             self._glance.get(context, image_id))
-        return self._ensure(context, image_meta)[1]
 
     def netns_image(self, busybox):
         """The image of network namespace holders, imported on first use.
@@ -546,9 +554,8 @@ class ImageHandler:
                 # nova's own properties (instance_uuid, ...) stay.
                 purge_props=False)
             # Booting the snapshot here is then a cache hit.
-            self._record(snapshot.committed, registry_source(
-                self.registry, glance_repository_tag(
-                    snapshot.image_id, uploaded['checksum'])))
+            self._record(snapshot.committed, content_reference(
+                self.registry, snapshot.image_id, uploaded.get('checksum')))
         finally:
             self._engine.remove_image(snapshot.pending)
         LOG.info('Snapshot of %(name)s uploaded to Glance image %(id)s',
