@@ -1,18 +1,18 @@
 """The C library, for the few system calls Python does not wrap.
 
-Loaded on first use: finding it runs ``ldconfig``, and importing the
-driver must start no process (nova's own test harness forbids it).
+The library is the one Python itself runs on (``CDLL(None)``): looking it
+up by name (``ctypes.util.find_library``) runs ``ldconfig``, and the driver
+starts no process for that (nova's own test harness forbids it).
 """
 
 import ctypes
-import ctypes.util
 import functools
 import os
 
 
 @functools.cache
 def _library():
-    return ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def call(function, *args, what):
