@@ -150,7 +150,31 @@ network_opts = [
                     'survive reboots and stop/start.'),
 ]
 
-ALL_OPTS = engine_opts + registry_opts + security_opts + network_opts
+metadata_opts = [
+    cfg.ListOpt('metadata_environment',
+                default=[],
+                item_type=cfg.types.String(choices=[
+                    'uuid', 'name', 'hostname', 'availability_zone',
+                    'project_id', 'meta']),
+                help='Instance metadata also given to the container\'s '
+                     'processes as environment variables (the config drive '
+                     'carries all of it regardless): uuid as '
+                     'OPENSTACK_INSTANCE_UUID, name (the server\'s) as '
+                     'OPENSTACK_INSTANCE_NAME, hostname as '
+                     'OPENSTACK_HOSTNAME, availability_zone as '
+                     'OPENSTACK_AVAILABILITY_ZONE, project_id as '
+                     'OPENSTACK_PROJECT_ID, and meta as OPENSTACK_META_<KEY> '
+                     'for each key of the server\'s metadata (upper-cased, '
+                     'every character but letters, digits and _ made _). '
+                     'They are set when the container is created: metadata '
+                     'changed later reaches them at the next rebuild, resize '
+                     'or migration. Every name starts with OPENSTACK_, so '
+                     'none can replace one the image sets (PATH, LD_PRELOAD, '
+                     '...).'),
+]
+
+ALL_OPTS = (engine_opts + registry_opts + security_opts + network_opts +
+            metadata_opts)
 
 
 def register_opts(conf):

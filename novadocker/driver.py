@@ -258,6 +258,14 @@ class DockerDriver(driver.ComputeDriver):
             healthcheck_min_interval=CONF.docker.healthcheck_min_interval,
             root_disk_quota=self._root_disk_quota)
 
+    def _container_spec(self, instance, image, netns, drive,
+                        rescue_root=None):
+        return spec.container_spec(
+            instance, image, self._host, self._host_cpus,
+            self._security_policy(), netns_container=netns,
+            config_drive=drive, rescue_root=rescue_root,
+            exported=tuple(CONF.docker.metadata_environment))
+
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
@@ -300,10 +308,8 @@ class DockerDriver(driver.ComputeDriver):
                 if nova_configdrive.required_by(instance):
                     drive = configdrive.build(instance, injected_files,
                                               admin_password, network_info)
-                self._engine.create(spec.container_spec(
-                    instance, image, self._host, self._host_cpus,
-                    self._security_policy(), netns_container=netns,
-                    config_drive=drive))
+                self._engine.create(self._container_spec(
+                    instance, image, netns, drive))
                 if power_on:
                     self._engine.start(name)
             except Exception:
@@ -660,10 +666,8 @@ class DockerDriver(driver.ComputeDriver):
                  if network_info else None)
         drive = (configdrive.path(instance)
                  if nova_configdrive.required_by(instance) else None)
-        self._engine.create(spec.container_spec(
-            instance, image, self._host, self._host_cpus,
-            self._security_policy(), netns_container=netns,
-            config_drive=drive, rescue_root=root))
+        self._engine.create(self._container_spec(instance, image, netns,
+                                                 drive, rescue_root=root))
         self._engine.start(spec.container_name(instance.uuid))
 
     def _undo_rescue(self, instance, name, rescued, network_info, start):

@@ -246,6 +246,7 @@ class Engine:
                 image=spec.image, name=spec.name, hostname=spec.hostname,
                 domainname=spec.domainname, labels=spec.labels,
                 healthcheck=spec.healthcheck, host_config=host_config,
+                environment=list(spec.environment) or None,
                 detach=True)['Id']
         except docker_errors.NotFound as e:
             raise exception.EngineError(operation=operation,

@@ -6,6 +6,7 @@ table.
 """
 
 import dataclasses
+import re
 
 from oslo_utils import units
 
@@ -88,6 +89,8 @@ class ContainerSpec:
     host_config: dict
     # The engine's Healthcheck object; None keeps the image's.
     healthcheck: dict = None
+    # Variables added to the image's (``NAME=value``).
+    environment: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,9 +295,37 @@ def log_config(policy):
                        'max-file': str(policy.log_max_files)}}
 
 
+# [docker] metadata_environment choice: (variable, instance field).
+_ENVIRONMENT = {
+    'uuid': ('OPENSTACK_INSTANCE_UUID', 'uuid'),
+    'name': ('OPENSTACK_INSTANCE_NAME', 'display_name'),
+    'hostname': ('OPENSTACK_HOSTNAME', 'hostname'),
+    'availability_zone': ('OPENSTACK_AVAILABILITY_ZONE',
+                          'availability_zone'),
+    'project_id': ('OPENSTACK_PROJECT_ID', 'project_id'),
+}
+_NOT_IN_A_NAME = re.compile('[^A-Z0-9_]')
+
+
+def environment(instance, exported):
+    """``NAME=value`` for each kind of metadata in ``exported`` (the
+    [docker] metadata_environment choices) the instance has."""
+    variables = {}
+    for kind in exported:
+        if kind == 'meta':
+            for key, value in sorted((instance.metadata or {}).items()):
+                name = _NOT_IN_A_NAME.sub('_', key.upper())
+                variables['OPENSTACK_META_' + name] = value
+        else:
+            name, field = _ENVIRONMENT[kind]
+            if instance.obj_attr_is_set(field) and getattr(instance, field):
+                variables[name] = getattr(instance, field)
+    return tuple('%s=%s' % item for item in sorted(variables.items()))
+
+
 def container_spec(instance, image, host, host_cpus, policy,
                    netns_container=None, config_drive=None,
-                   rescue_root=None):
+                   rescue_root=None, exported=()):
     """The container that runs ``instance`` on ``host`` from ``image``.
 
     ``image`` is the engine's view of it (id, labels, healthcheck); the
@@ -343,7 +374,8 @@ def container_spec(instance, image, host, host_cpus, policy,
         domainname=domainname,
         labels=instance_labels(instance, host, image),
         host_config=host_config,
-        healthcheck=healthcheck(image.healthcheck, policy))
+        healthcheck=healthcheck(image.healthcheck, policy),
+        environment=environment(instance, exported))
 
 
 def power_state_of(docker_state, instance):

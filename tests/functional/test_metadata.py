@@ -65,3 +65,35 @@ class ConfigDriveTest(base.DockerTestCase):
         self.assertEqual([], self.docker.containers(all=True, filters={
             'name': spec.container_name(server['id'])}))
         self.assertFalse(os.path.exists(source))
+
+
+class MetadataEnvironmentTest(base.DockerTestCase):
+
+    boot_with = ConfigDriveTest.boot_with
+
+    def environment(self, server):
+        return dict(variable.split('=', 1) for variable in
+                    self.container(server)['Config']['Env'] or ())
+
+    def test_chosen_metadata_as_environment_variables(self):
+        self.flags(metadata_environment=['uuid', 'name', 'meta'],
+                   group='docker')
+        server = self.boot_with(name='web-1', metadata={
+            'role': 'web', 'odd-key.x': 'v', 'PATH': '/evil',
+            'LD_PRELOAD': '/tmp/evil.so'})
+        environment = self.environment(server)
+        self.assertEqual(server['id'], environment['OPENSTACK_INSTANCE_UUID'])
+        self.assertEqual('web-1', environment['OPENSTACK_INSTANCE_NAME'])
+        self.assertEqual('web', environment['OPENSTACK_META_ROLE'])
+        self.assertEqual('v', environment['OPENSTACK_META_ODD_KEY_X'])
+        # Metadata names no variable of its own: the image's PATH stays,
+        # and nothing is preloaded.
+        self.assertEqual('/evil', environment['OPENSTACK_META_PATH'])
+        self.assertNotEqual('/evil', environment.get('PATH'))
+        self.assertNotIn('LD_PRELOAD', environment)
+        self.assertNotIn('OPENSTACK_PROJECT_ID', environment)
+
+    def test_none_unless_chosen(self):
+        server = self.boot_with(metadata={'role': 'web'})
+        self.assertEqual([], [name for name in self.environment(server)
+                              if name.startswith('OPENSTACK_')])

@@ -49,6 +49,21 @@ class ContainerSpecTest(testtools.TestCase):
         self.assertEqual({'/srv/drive': {'bind': spec.CONFIG_DRIVE,
                                          'mode': 'ro'}}, drive['binds'])
 
+    def test_metadata_as_environment_only_as_chosen(self):
+        inst = fakes.instance(metadata={'b-key': '2', 'a': '1'},
+                              project_id='p1', display_name='web 1')
+        for exported, expected in (
+                ((), ()),
+                (('project_id',), ('OPENSTACK_PROJECT_ID=p1',)),
+                (('meta', 'name'), ('OPENSTACK_INSTANCE_NAME=web 1',
+                                    'OPENSTACK_META_A=1',
+                                    'OPENSTACK_META_B_KEY=2')),
+                # Not set on the instance: no variable.
+                (('availability_zone',), ())):
+            self.assertEqual(expected, spec.container_spec(
+                inst, IMAGE, 'host-a', 2, POLICY,
+                exported=exported).environment)
+
     def test_a_rescue_mounts_the_rescued_filesystem_read_write(self):
         binds = spec.container_spec(
             fakes.instance(), IMAGE, 'host-a', 2, POLICY,
