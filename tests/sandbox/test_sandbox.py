@@ -316,15 +316,16 @@ class SandboxTest(testtools.TestCase):
         # Rescued with its own image: its filesystem at /rescue, through
         # nova-compute's own privsep daemon; unrescued to its container.
         original = self.container(web)['Id']
+        self.docker.exec_start(self.docker.exec_create(
+            original, ['/bin/sh', '-c', 'echo written > /kept']))
         self.openstack('server', 'rescue', 'web1')
         self.wait_status(web, 'RESCUE')
         rescuer = self.container(web)
         self.assertNotEqual(original, rescuer['Id'])
         self.assertEqual(['/rescue'], [m['Destination']
                                        for m in rescuer['Mounts']])
-        listing = self.docker.exec_start(self.docker.exec_create(
-            rescuer['Id'], ['ls', '/rescue/bin/busybox']))
-        self.assertEqual(b'/rescue/bin/busybox\n', listing)
+        self.assertEqual(b'written\n', self.docker.exec_start(
+            self.docker.exec_create(rescuer['Id'], ['cat', '/rescue/kept'])))
         self.openstack('server', 'unrescue', 'web1')
         self.wait_status(web, 'ACTIVE')
         self.assertEqual(original, self.container(web)['Id'])
