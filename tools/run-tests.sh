@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 export VENV=${VENV:-.venv}
 # A real glance-api runs in the tests, from its own virtualenv.
 export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
+# The sandbox's neutron API, from its own virtualenv.
+export NOVA_DOCKER_NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
 
 WITH_OVS=1 WITH_SANDBOX=1 bash tools/services.sh
 

@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export VENV=${VENV:-.venv}
 export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
+export NOVA_DOCKER_NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
 export NOVA_DOCKER_SANDBOX_DIR=${NOVA_DOCKER_SANDBOX_DIR:-/var/lib/nova-docker/sandbox}
 
 if [ "${1:-}" = up ]; then
@@ -33,8 +34,9 @@ if [ "${1:-}" = up ]; then
             "the sandbox; choose another NOVA_DOCKER_SANDBOX_DIR" >&2
         exit 1
     fi
-    (umask 077; STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services WITH_SANDBOX=1 \
-        bash tools/services.sh)
+    # Open vSwitch carries the servers' ports (OVN).
+    (umask 077; STATE_DIR=$NOVA_DOCKER_SANDBOX_DIR/services WITH_OVS=1 \
+        WITH_SANDBOX=1 bash tools/services.sh)
     bash tools/venvs.sh sandbox/requirements.txt
 fi
 if [ ! -x "$VENV/bin/nova-docker-sandbox" ]; then

@@ -8,11 +8,13 @@
 # is reached through its root-only socket (/var/run/openvswitch/db.sock),
 # not TCP; this kernel may have no OVS module, so bridges use the
 # userspace datapath.
-# With WITH_SANDBOX=1 (the sandbox and its tests) also Debian's mariadb-server
-# and rabbitmq-server, installed but not started: the sandbox runs its own.
+# With WITH_SANDBOX=1 (the sandbox and its tests) also Debian's mariadb-server,
+# rabbitmq-server, ovn-central and ovn-host, installed but not started: the
+# sandbox runs its own.
 # Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker),
-# with a pid file for each (dockerd.pid, registry.pid): whoever asked for it
-# can stop what was started, and only that.
+# with a pid file for each (dockerd.pid, registry.pid; ovs.started for Open
+# vSwitch, which ovs-ctl stops): whoever asked for it can stop what was
+# started, and only that.
 set -euo pipefail
 
 STATE_DIR=${STATE_DIR:-/var/lib/nova-docker}
@@ -35,6 +37,8 @@ if [ "${WITH_SANDBOX:-0}" = 1 ]; then
     command -v mariadbd >/dev/null || need_packages+=(mariadb-server)
     [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
         need_packages+=(rabbitmq-server)
+    command -v ovn-northd >/dev/null || need_packages+=(ovn-central)
+    command -v ovn-controller >/dev/null || need_packages+=(ovn-host)
 fi
 if [ ${#need_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
@@ -124,5 +128,7 @@ if [ "${WITH_OVS:-0}" = 1 ]; then
         /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random \
             >"$STATE_DIR/ovs.log" 2>&1 || true
         ovs-vsctl --timeout=10 show >/dev/null
+        # ovs-ctl keeps its own pid files; this says who started it.
+        echo "started by tools/services.sh" >"$STATE_DIR/ovs.started"
     fi
 fi

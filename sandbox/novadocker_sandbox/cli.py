@@ -30,6 +30,7 @@ import yaml
 from novadocker_sandbox import config
 from novadocker_sandbox import demo
 from novadocker_sandbox import keystone
+from novadocker_sandbox import ovn
 from novadocker_sandbox import procs
 from novadocker_sandbox import services
 from novadocker_sandbox import tempest
@@ -56,6 +57,9 @@ READY_TIMEOUT = 180
 # the same): "down" removes no other.
 MARKER = '.nova-docker-sandbox'
 MARKER_TEXT = 'nova-docker-sandbox state directory\n'
+# The demo project's network, made on first start.
+PRIVATE = 'private'
+PRIVATE_CIDR = '10.0.0.0/24'
 # Written once the first start completed: flavors, demo image, identities.
 INITIALIZED = 'initialized'
 
@@ -70,10 +74,12 @@ def say(message):
 
 class Sandbox:
 
-    def __init__(self, directory, glance_venv=None, clouds_yaml=None):
+    def __init__(self, directory, glance_venv=None, clouds_yaml=None,
+                 neutron_venv=None):
         self.dir = os.path.abspath(directory)
         self.venv = sys.prefix
         self.glance_venv = glance_venv or ''
+        self.neutron_venv = neutron_venv or ''
         self.clouds_yaml = clouds_yaml
         self._token = None
 
@@ -85,7 +91,8 @@ class Sandbox:
     def stages(self):
         """Every stage of processes, those of added compute hosts last."""
         return services.stages(
-            self.venv, self.glance_venv, self.dir, self._service_up,
+            self.venv, self.glance_venv, self.neutron_venv, self.dir,
+            self._service_up,
             not os.path.exists(self.path(INITIALIZED))) + [
                 stage for host in config.compute_hosts(self.dir)[1:]
                 for stage in self._host_stages(host)]
@@ -324,8 +331,32 @@ class Sandbox:
                 self.glance('DELETE', '/images/' + image['id'])
         if not any(image['status'] == 'active' for image in demos):
             self._upload_demo(client)
+        self._private_network()
         with open(self.path(INITIALIZED), 'w') as f:
-            f.write('flavors and demo image made\n')
+            f.write('flavors, demo image and network made\n')
+
+    def _private_network(self):
+        """The demo project's own network: a server booted without --nic
+        gets a port on it, as on any cloud with one network per project."""
+        token = keystone.token(config.DEMO,
+                               config.passwords(self.dir)[config.DEMO],
+                               config.DEMO)[0]
+
+        def neutron(method, path, **kwargs):
+            response = requests.request(
+                method, config.url('neutron-api') + '/v2.0' + path,
+                headers={'X-Auth-Token': token}, timeout=API_TIMEOUT,
+                **kwargs)
+            response.raise_for_status()
+            return response.json()
+
+        if neutron('GET', '/networks', params={'name': PRIVATE})['networks']:
+            return
+        network = neutron('POST', '/networks', json={
+            'network': {'name': PRIVATE}})['network']
+        neutron('POST', '/subnets', json={'subnet': {
+            'name': PRIVATE + '-v4', 'network_id': network['id'],
+            'ip_version': 4, 'cidr': PRIVATE_CIDR}})
 
     def _upload_demo(self, client):
         reference = demo.build(client)
@@ -496,6 +527,9 @@ class Sandbox:
             return
         self._remove_engine_images(image_ids)
         self._remove_registry_data(image_ids)
+        # With --keep the host's Open vSwitch keeps the sandbox's settings
+        # and integration bridge, with the servers' ports on it.
+        ovn.forget(self.dir)
         self._stop_services()
         self._remove_clouds()
         shutil.rmtree(self.dir)
@@ -568,7 +602,8 @@ class Sandbox:
                 return
 
     def _stop_services(self):
-        """Stop the engine and registry if tools/sandbox.sh started them."""
+        """Stop the engine, registry and Open vSwitch if tools/sandbox.sh
+        started them."""
         for name in ('registry', 'dockerd'):
             pid_file = self.path('services', name + '.pid')
             pid = procs.read_pid(pid_file)
@@ -576,6 +611,9 @@ class Sandbox:
                 say('stopping %s (pid %d), which the sandbox started'
                     % (name, pid))
                 procs.stop([pid], STOP_TIMEOUT)
+        if os.path.exists(self.path('services', 'ovs.started')):
+            say('stopping Open vSwitch, which the sandbox started')
+            procs.run([ovn.OVS_CTL, 'stop'], 'stopping Open vSwitch')
 
     def _remove_clouds(self):
         try:
@@ -599,7 +637,7 @@ The nova-docker sandbox is up ({seconds:.0f} s).
 
   . {activate}    # puts openstack on PATH
   export OS_CLOUD=nova-docker-demo    # or nova-docker, the administrator
-  openstack server create --image demo --flavor m1.tiny --nic none web1
+  openstack server create --image demo --flavor m1.tiny web1
   openstack console log show web1
   openstack server image create --name web1-snap web1
   docker save IMAGE | openstack image create --container-format docker \\
@@ -610,8 +648,8 @@ The nova-docker sandbox is up ({seconds:.0f} s).
 
 Both users' passwords are in {clouds_yaml}
 (entries nova-docker and nova-docker-demo). Logs and data: {dir}
-Everything listens on 127.0.0.1 only. Neutron is not run: boot servers
-with --nic none.
+Everything listens on 127.0.0.1 only. Servers get a port on the demo
+project's network "private" (10.0.0.0/24, OVN), or none with --nic none.
 """
 
 
@@ -631,6 +669,10 @@ def main(argv=None):
         '--glance-venv', default=os.environ.get('NOVA_DOCKER_GLANCE_VENV'),
         required='NOVA_DOCKER_GLANCE_VENV' not in os.environ,
         help='virtualenv with glance installed (NOVA_DOCKER_GLANCE_VENV)')
+    up.add_argument(
+        '--neutron-venv', default=os.environ.get('NOVA_DOCKER_NEUTRON_VENV'),
+        required='NOVA_DOCKER_NEUTRON_VENV' not in os.environ,
+        help='virtualenv with neutron installed (NOVA_DOCKER_NEUTRON_VENV)')
     up.add_argument(
         '--clouds-yaml', default=os.environ.get(
             'OS_CLIENT_CONFIG_FILE',
@@ -666,7 +708,8 @@ def main(argv=None):
     # Databases, logs, passwords and clouds.yaml are the user's alone.
     os.umask(0o077)
     sandbox = Sandbox(args.state_dir, getattr(args, 'glance_venv', None),
-                      getattr(args, 'clouds_yaml', None))
+                      getattr(args, 'clouds_yaml', None),
+                      getattr(args, 'neutron_venv', None))
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     actions = {
         'up': sandbox.up,

@@ -17,7 +17,7 @@ PORTS = {
     'nova-api': 8774,
     'placement-api': 8778,
     'glance-api': 9292,
-    'neutron-stand-in': 9696,
+    'neutron-api': 9696,
     'nova-serialproxy': 6083,
     'rabbitmq': 5672,
     'epmd': 4369,
@@ -30,13 +30,14 @@ REGION = 'RegionOne'
 # Keystone users: the two a person logs in as, and one per service.
 ADMIN = 'admin'
 DEMO = 'demo'
-SERVICE_USERS = ('nova', 'glance', 'placement')
+SERVICE_USERS = ('nova', 'glance', 'placement', 'neutron')
 # MariaDB: one account per service, owning its databases.
 DATABASES = {
     'keystone': ('keystone',),
     'glance': ('glance',),
     'placement': ('placement',),
     'nova': ('nova_api', 'nova', 'nova_cell0'),
+    'neutron': ('neutron',),
 }
 
 
@@ -95,8 +96,9 @@ service_token_roles_required = true
            password=passwords(directory)[user])
 
 
-def _service_auth(directory, section, extra='', user='nova'):
-    """A keystoneauth section that lets nova act as its service user."""
+def service_auth(directory, section, extra='', user='nova'):
+    """A keystoneauth section for service user ``user`` (nova's by
+    default) to call another service with."""
     return """\
 [{section}]
 {extra}
@@ -209,12 +211,10 @@ def _nova(directory, default, docker=None, debug=False):
             paste=os.path.join(directory, 'nova', 'api-paste.ini'),
             region=REGION, default=default, docker=docker),
         authtoken(directory, 'nova'),
-        _service_auth(directory, 'placement'),
-        # The stand-in is not in the catalog: no Neutron to offer users.
-        _service_auth(directory, 'neutron', 'endpoint_override = %s\n'
-                      % url('neutron-stand-in')),
-        _service_auth(directory, 'service_user',
-                      'send_service_user_token = true\n')))
+        service_auth(directory, 'placement'),
+        service_auth(directory, 'neutron'),
+        service_auth(directory, 'service_user',
+                     'send_service_user_token = true\n')))
 
 
 def write(directory, debug=False):
@@ -283,7 +283,16 @@ def _privsep(conf):
     helper = os.path.join(sys.prefix, 'bin', 'privsep-helper')
     return ''.join(PRIVSEP.format(section=section, helper=helper, conf=conf)
                    for section in ('novadocker_privileged',
-                                   'novadocker_rescue_privileged'))
+                                   'novadocker_rescue_privileged',
+                                   'vif_plug_ovs_privileged'))
+
+
+# os-vif plugs ports into OVN's integration bridge through the host's
+# Open vSwitch database, on its root-only socket.
+OS_VIF = """\
+[os_vif_ovs]
+ovsdb_connection = unix:/var/run/openvswitch/db.sock
+"""
 
 
 def write_compute(directory, name):
@@ -297,4 +306,5 @@ def write_compute(directory, name):
             engine_url(directory, name), os.path.dirname(conf))
     with open(conf, 'w') as f:
         f.write(_nova(directory, 'host = %s\nstate_path = %s' % (
-            name, os.path.dirname(conf)), docker) + _privsep(conf))
+            name, os.path.dirname(conf)), docker) + _privsep(conf) +
+            OS_VIF)

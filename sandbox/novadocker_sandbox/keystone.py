@@ -19,6 +19,7 @@ CATALOG = (
     ('compute', 'nova', 'nova-api', '/v2.1'),
     ('image', 'glance', 'glance-api', ''),
     ('placement', 'placement', 'placement-api', ''),
+    ('network', 'neutron', 'neutron-api', ''),
 )
 
 

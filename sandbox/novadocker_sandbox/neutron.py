@@ -1,46 +1,112 @@
-"""A stand-in for Neutron, for servers booted with ``--nic none``.
+"""Neutron's API with ML2/OVN, behind keystone, on the sandbox's MariaDB.
 
-nova asks Neutron about a server even when it has no ports: which ports,
-networks, floating IPs and security groups it has, and which API
-extensions exist. This app answers every listing with an empty list and
-everything else with Neutron's own 404 body, so nova's real network code
-runs unchanged. It cannot create anything: a server asking for a port fails
-with a fault that says so.
+It runs from a virtualenv of its own (``NOVA_DOCKER_NEUTRON_VENV``):
+neutron's dependencies are not nova's, and neutron-lib registers flake8
+checks that need another tool. Served by gunicorn like the other APIs;
+no message bus and no agent: OVN (``ovn``) is the data plane, its
+databases the only channel to it.
+
+Routers and floating IPs are not offered: NAT on Debian 12's Open vSwitch
+userspace datapath aborts ovs-vswitchd (see the README).
 """
 
-import json
-import logging
+import os
 
-LOG = logging.getLogger(__name__)
+from novadocker_sandbox import config
+from novadocker_sandbox import ovn
+from novadocker_sandbox import procs
+from novadocker_sandbox import wsgi
+
+NEUTRON_CONF = """\
+[DEFAULT]
+core_plugin = ml2
+service_plugins =
+auth_strategy = keystone
+# neutron's stock pipeline, as its wheel installs it.
+api_paste_config = {paste}
+debug = {debug}
+# No message bus: without these ML2 starts RPC notifiers in the API
+# process, and network calls hang.
+rpc_workers = 0
+rpc_state_report_workers = 0
+# network-vif-plugged and friends, to nova's API as the neutron user.
+notify_nova_on_port_status_changes = true
+notify_nova_on_port_data_changes = true
+[database]
+connection = {db}
+[oslo_concurrency]
+lock_path = {dir}/locks
+"""
+
+ML2_CONF = """\
+[ml2]
+mechanism_drivers = ovn
+type_drivers = geneve,flat
+tenant_network_types = geneve
+extension_drivers = port_security
+[ml2_type_geneve]
+vni_ranges = 1:65536
+max_header_size = 38
+[ml2_type_flat]
+flat_networks = *
+[securitygroup]
+enable_security_group = true
+[ovn]
+ovn_nb_connection = {nb}
+ovn_sb_connection = {sb}
+ovn_metadata_enabled = false
+"""
+
+# neutron's WSGI app parses sys.argv with oslo.config: under gunicorn that
+# holds gunicorn's options. This module, on gunicorn's --pythonpath, leaves
+# it the program name alone (the sandbox's own package is not in neutron's
+# virtualenv).
+APP = """\
+import sys
+
+sys.argv = sys.argv[:1]
+from neutron.wsgi.api import application  # noqa: E402,F401
+"""
+APP_MODULE = 'nova_docker_sandbox_neutron'
 
 
-def _reply(start_response, status, body):
-    data = json.dumps(body).encode()
-    start_response(status, [('Content-Type', 'application/json'),
-                            ('Content-Length', str(len(data)))])
-    return [data]
+def _dir(directory, *names):
+    return os.path.join(directory, 'neutron', *names)
 
 
-def application(environ, start_response):
-    method = environ['REQUEST_METHOD']
-    path = environ.get('PATH_INFO', '').rstrip('/')
-    LOG.debug('neutron stand-in: %s %s?%s', method, path,
-              environ.get('QUERY_STRING', ''))
-    parts = path.split('/')
-    # /v2.0/<collection>, e.g. /v2.0/ports or /v2.0/security-groups
-    if method == 'GET' and len(parts) == 3 and parts[1] == 'v2.0':
-        collection = parts[2].replace('-', '_')
-        return _reply(start_response, '200 OK', {collection: []})
-    # Before microversion 2.37 a server may name no network; nova then
-    # checks the project's port quota, and boots it with none.
-    if method == 'GET' and len(parts) == 4 and parts[2] == 'quotas':
-        return _reply(start_response, '200 OK', {'quota': dict.fromkeys(
-            ('network', 'subnet', 'port', 'router', 'floatingip',
-             'security_group', 'security_group_rule'), -1)})
-    LOG.warning('neutron stand-in cannot answer %s %s: the sandbox runs '
-                'servers without ports only (--nic none)', method, path)
-    return _reply(start_response, '404 Not Found', {'NeutronError': {
-        'type': 'HTTPNotFound',
-        'message': 'The nova-docker sandbox runs no Neutron: only servers '
-                   'without ports (--nic none) are supported.',
-        'detail': ''}})
+def configure(venv, directory, debug=False):
+    """Write neutron's configuration; bring its database schema up."""
+    os.makedirs(_dir(directory, 'tmp'), exist_ok=True)
+    os.makedirs(_dir(directory, 'locks'), exist_ok=True)
+    neutron = NEUTRON_CONF.format(
+        dir=_dir(directory), debug=str(bool(debug)).lower(),
+        paste=os.path.join(venv, 'etc', 'neutron', 'api-paste.ini'),
+        db=config.database_url(directory, 'neutron', 'neutron'))
+    neutron += config.authtoken(directory, 'neutron')
+    neutron += config.service_auth(directory, 'nova', user='neutron')
+    ml2 = ML2_CONF.format(nb=ovn.db_url(directory, 'nb'),
+                          sb=ovn.db_url(directory, 'sb'))
+    for name, text in (('neutron.conf', neutron), ('ml2_conf.ini', ml2),
+                       (APP_MODULE + '.py', APP)):
+        with open(_dir(directory, name), 'w') as f:
+            f.write(text)
+    procs.run([os.path.join(venv, 'bin', 'neutron-db-manage'),
+               '--config-file', _dir(directory, 'neutron.conf'),
+               '--config-file', _dir(directory, 'ml2_conf.ini'),
+               'upgrade', 'heads'], 'neutron-db-manage upgrade heads')
+
+
+def command(venv, directory, address):
+    return wsgi.command(venv, address, APP_MODULE + ':application',
+                        pythonpath=_dir(directory))
+
+
+def environment(directory):
+    return {
+        'OS_NEUTRON_CONFIG_DIR': _dir(directory),
+        'OS_NEUTRON_CONFIG_FILES': 'neutron.conf;ml2_conf.ini',
+        # OVN's hash ring counts the API's workers (wsgi.command: one).
+        'ASGI_WORKERS': '1',
+        # neutron writes its start-time files there.
+        'TMPDIR': _dir(directory, 'tmp'),
+    }

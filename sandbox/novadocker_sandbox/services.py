@@ -18,6 +18,8 @@ from novadocker_sandbox import backing
 from novadocker_sandbox import config
 from novadocker_sandbox import glance
 from novadocker_sandbox import keystone
+from novadocker_sandbox import neutron
+from novadocker_sandbox import ovn
 from novadocker_sandbox import procs
 from novadocker_sandbox import wsgi
 
@@ -92,7 +94,8 @@ def compute_stages(venv, directory, host):
             [compute]]
 
 
-def stages(venv, glance_venv, directory, service_up, first_start=False):
+def stages(venv, glance_venv, neutron_venv, directory, service_up,
+           first_start=False):
     """The sandbox's services, stage by stage, in the order they start.
 
     ``service_up(binary)`` tells whether nova reports the service ``binary``
@@ -108,7 +111,11 @@ def stages(venv, glance_venv, directory, service_up, first_start=False):
                  ready=lambda: backing.mariadb_ready(directory),
                  prepare=lambda: backing.mariadb_install(directory),
                  then=lambda: backing.create_databases(directory)),
-         Service('epmd', backing.epmd_command(), ready=listens('epmd'))],
+         Service('epmd', backing.epmd_command(), ready=listens('epmd'))] +
+        [Service('ovn-%s-db' % db, ovn.db_command(directory, db),
+                 ready=lambda db=db: ovn.db_ready(directory, db),
+                 prepare=lambda db=db: ovn.db_prepare(directory, db))
+         for db in ('nb', 'sb')],
         [Service('rabbitmq', [backing.RABBITMQ_SERVER],
                  backing.rabbitmq_environment(directory),
                  ready=listens('rabbitmq'),
@@ -119,7 +126,12 @@ def stages(venv, glance_venv, directory, service_up, first_start=False):
                  prepare=lambda: keystone.prepare(venv, directory,
                                                   first_start),
                  then=first_start and (lambda: keystone.populate(directory))
-                 or None)],
+                 or None),
+         Service('ovn-northd', ovn.northd_command(directory)),
+         Service('ovn-controller', ovn.controller_command(),
+                 ovn.controller_environment(directory),
+                 ready=lambda: ovn.controller_ready(directory),
+                 prepare=lambda: ovn.controller_prepare(directory))],
         [Service('placement-api',
                  _app(venv, 'placement-api', 'placement.wsgi.api'),
                  {'OS_PLACEMENT_CONFIG_DIR': path('placement')},
@@ -132,10 +144,13 @@ def stages(venv, glance_venv, directory, service_up, first_start=False):
                      glance_venv, glance_dir,
                      config.database_url(directory, 'glance', 'glance'),
                      config.authtoken(directory, 'glance'))),
-         Service('neutron-stand-in', wsgi.command(
-             venv, _address('neutron-stand-in'),
-             'novadocker_sandbox.neutron:application', threads=2),
-             ready=answers(config.url('neutron-stand-in') + '/v2.0/ports')),
+         Service('neutron-api',
+                 neutron.command(neutron_venv, directory,
+                                 _address('neutron-api')),
+                 neutron.environment(directory),
+                 ready=answers(config.url('neutron-api')),
+                 prepare=lambda: neutron.configure(neutron_venv,
+                                                   directory)),
          Service('nova-api', _app(venv, 'nova-api', 'nova.wsgi.osapi_compute'),
                  {'OS_NOVA_CONFIG_DIR': path('nova'),
                   # nova's WSGI app loads its pipeline from the first file.

@@ -20,7 +20,7 @@ DISABLED = {
     'live_migration': 'a container cannot move while it runs',
     'metadata_service': 'no metadata service reaches containers yet (the '
                         'config drive does)',
-    'interface_attach': 'the sandbox runs no Neutron',
+    'interface_attach': 'Tempest runs without Neutron yet',
     'attach_encrypted_volume': 'the sandbox runs no Cinder',
     'vnc_console': 'a container has no graphical console',
     'spice_console': 'a container has no graphical console',

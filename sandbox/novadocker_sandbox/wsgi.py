@@ -18,7 +18,7 @@ def app(module):
     return importlib.import_module(module).application
 
 
-def command(venv, address, application, threads=4):
+def command(venv, address, application, threads=4, pythonpath=None):
     """gunicorn serving ``application`` (``module:name``) on ``address``.
 
     One worker: the services keep caches and locks per process, and one is
@@ -27,4 +27,6 @@ def command(venv, address, application, threads=4):
     """
     return [os.path.join(venv, 'bin', 'gunicorn'), '--bind', address,
             '--workers', '1', '--threads', str(threads),
-            '--graceful-timeout', '5', '--no-control-socket', application]
+            '--graceful-timeout', '5', '--no-control-socket'] + (
+                ['--pythonpath', pythonpath] if pythonpath else []) + [
+                application]

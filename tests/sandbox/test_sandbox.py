@@ -9,6 +9,7 @@ fixed.
 """
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -27,6 +28,7 @@ import yaml
 from novadocker import spec
 from novadocker_sandbox import config
 from novadocker_sandbox import keystone
+from novadocker_sandbox import ovn
 from novadocker_sandbox import procs
 from tests.integration import base as integration
 
@@ -69,6 +71,17 @@ class SandboxTest(testtools.TestCase):
         self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.clouds_yaml,
                         OS_CLOUD=DEMO, NOVA_DOCKER_SANDBOX_DIR=self.state)
         self.docker = docker.APIClient(version='auto')
+        self.ovs_before = self._ovs_settings()
+
+    @staticmethod
+    def _ovs_settings():
+        """The host's Open vSwitch settings and whether it has OVN's
+        bridge (other tests add and remove bridges of their own)."""
+        return (subprocess.run(['ovs-vsctl', 'get', 'Open_vSwitch', '.',
+                                'external_ids'], capture_output=True,
+                               text=True).stdout,
+                subprocess.run(['ovs-vsctl', 'br-exists',
+                                ovn.BRIDGE]).returncode)
 
     def sandbox(self, *args, check=True):
         result = subprocess.run(
@@ -158,11 +171,11 @@ class SandboxTest(testtools.TestCase):
     def test_refuses_a_taken_port_naming_its_owner(self):
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(('127.0.0.1', config.PORTS['neutron-stand-in']))
+            s.bind(('127.0.0.1', config.PORTS['neutron-api']))
             s.listen()
             result = self.sandbox('up', check=False)
         self.assertEqual(1, result.returncode)
-        self.assertIn('Port 9696 (neutron-stand-in) is already in use by '
+        self.assertIn('Port 9696 (neutron-api) is already in use by '
                       'pid %d' % os.getpid(), result.stderr)
         self.assertEqual([], os.listdir(os.path.join(self.state, 'run')))
 
@@ -201,6 +214,7 @@ class SandboxTest(testtools.TestCase):
         self._check_services()
         self._check_identities()
         self._check_lifecycle()
+        self._check_networking()
         self._check_isolation()
         self._check_more_hosts()
         self._check_down()
@@ -209,8 +223,10 @@ class SandboxTest(testtools.TestCase):
         """One process per service, each answering, on loopback only."""
         status = self.sandbox('status').stdout
         for name in ('mariadb', 'rabbitmq', 'keystone', 'placement-api',
-                     'glance-api', 'nova-api', 'nova-conductor',
-                     'nova-scheduler', 'nova-compute'):
+                     'glance-api', 'neutron-api', 'ovn-nb-db', 'ovn-sb-db',
+                     'ovn-northd', 'ovn-controller', 'nova-api',
+                     'nova-conductor', 'nova-scheduler', 'nova-serialproxy',
+                     'nova-compute'):
             self.assertRegex(status, r'(?m)^%s +(answers|running) +pid '
                              % name)
         pids = self._pids()
@@ -247,7 +263,7 @@ class SandboxTest(testtools.TestCase):
         # The demo user is a member of its project, not an administrator.
         self.assertIn('403', self.refused('hypervisor', 'list'))
         self.assertEqual(
-            {'compute', 'identity', 'image', 'placement'},
+            {'compute', 'identity', 'image', 'placement', 'network'},
             set(self.value('catalog', 'list', '-c', 'Type').split()))
 
     def _check_lifecycle(self):
@@ -365,6 +381,42 @@ class SandboxTest(testtools.TestCase):
         snapshot = self.value('image', 'show', 'web1-snap', '-c', 'id')
         self.assertIn('snapshot', self.registry_tags(snapshot))
 
+    def _check_networking(self):
+        """Servers booted without --nic get a port on the demo project's
+        network through Neutron and OVN, and reach each other; deleting
+        them leaves no port behind on the host."""
+        servers = [self.value('server', 'create', '--image', 'demo',
+                              '--flavor', 'm1.tiny', name, '-c', 'id')
+                   for name in ('net1', 'net2')]
+        addresses = []
+        for server in servers:
+            self.wait_status(server, 'ACTIVE')
+            address = json.loads(self.openstack(
+                'server', 'show', server, '-c', 'addresses', '-f',
+                'json'))['addresses']['private'][0]
+            self.assertTrue(address.startswith('10.0.0.'), address)
+            addresses.append(address)
+        self.assertEqual(['ACTIVE', 'ACTIVE'], self.value(
+            'port', 'list', '-c', 'Status').split())
+        listener, client = ('nova-' + server for server in servers)
+        self.docker.exec_start(self.docker.exec_create(
+            listener, ['/bin/sh', '-c',
+                       'echo hello-over-ovn | nc -l -p 8080']), detach=True)
+        # Refused until the listener has started.
+        said = b''
+        for _ in range(20):
+            said = self.docker.exec_start(self.docker.exec_create(
+                client, ['nc', '-w', '3', addresses[0], '8080']))
+            if b'refused' not in said:
+                break
+            time.sleep(0.5)
+        self.assertEqual(b'hello-over-ovn\n', said)
+        self.openstack('server', 'delete', '--wait', *servers)
+        self.assertEqual('', self.value('port', 'list', '-c', 'ID'))
+        ports = subprocess.run(['ovs-vsctl', 'list-ports', ovn.BRIDGE],
+                               capture_output=True, text=True).stdout
+        self.assertEqual('', ports.strip())
+
     def _check_isolation(self):
         """The demo user cannot see or touch the administrator's servers
         and private images, nor boot them."""
@@ -476,6 +528,8 @@ class SandboxTest(testtools.TestCase):
                              % (name, pid))
         self.assertFalse(os.path.exists(self.state))
         self.assertFalse(os.path.exists(self.clouds_yaml))
+        # The host's Open vSwitch as it was before "up".
+        self.assertEqual(self.ovs_before, self._ovs_settings())
         self.assertIn('not running', self.sandbox(
             'status', check=False).stdout)
 

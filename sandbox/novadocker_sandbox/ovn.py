@@ -1,0 +1,150 @@
+"""OVN, the data plane under the sandbox's Neutron (ML2/OVN).
+
+Debian's ``ovn-central`` and ``ovn-host``, run by the sandbox: the
+northbound and southbound databases (``ovsdb-server``, unix sockets in the
+state directory), ``ovn-northd`` between them, and ``ovn-controller``
+programming the host's Open vSwitch, whose userspace datapath these hosts
+have. The controller registers the host as a chassis named after the
+sandbox's compute host, which is the host Neutron binds its ports to.
+
+The host's Open vSwitch is shared: ``down`` takes back the settings the
+sandbox gave it and the integration bridge, if the sandbox made it.
+"""
+
+import json
+import os
+import subprocess
+
+from novadocker_sandbox import config
+from novadocker_sandbox import procs
+
+SCHEMAS = '/usr/share/ovn'
+OVS_DB = 'unix:/var/run/openvswitch/db.sock'
+OVS_CTL = '/usr/share/openvswitch/scripts/ovs-ctl'
+BRIDGE = 'br-int'
+# What the controller reads from the host's Open_vSwitch record.
+SETTINGS = ('ovn-remote', 'ovn-encap-type', 'ovn-encap-ip', 'ovn-bridge',
+            'ovn-bridge-datapath-type', 'hostname')
+# Their values before the sandbox set them (JSON, null: unset).
+SAVED = 'ovs-external-ids.json'
+# Marks a state directory whose sandbox made the integration bridge.
+MADE_BRIDGE = 'made-' + BRIDGE
+
+
+def _dir(directory, *names):
+    return os.path.join(directory, 'ovn', *names)
+
+
+def db_url(directory, db):
+    """``db``: nb or sb."""
+    return 'unix:' + _dir(directory, db + '.sock')
+
+
+def db_command(directory, db):
+    return ['ovsdb-server', _dir(directory, 'ovn%s_db.db' % db),
+            '--remote=p' + db_url(directory, db),
+            '--unixctl=' + _dir(directory, db + '.ctl'), '--no-chdir',
+            '-vconsole:info', '-vfile:off']
+
+
+def db_prepare(directory, db):
+    os.makedirs(_dir(directory), mode=0o700, exist_ok=True)
+    path = _dir(directory, 'ovn%s_db.db' % db)
+    if not os.path.exists(path):
+        procs.run(['ovsdb-tool', 'create', path,
+                   os.path.join(SCHEMAS, 'ovn-%s.ovsschema' % db)],
+                  'creating the OVN %s database' % db)
+
+
+def db_ready(directory, db):
+    return _quiet(['ovsdb-client', 'list-dbs', db_url(directory, db)])
+
+
+def northd_command(directory):
+    return ['ovn-northd', '--ovnnb-db=' + db_url(directory, 'nb'),
+            '--ovnsb-db=' + db_url(directory, 'sb'),
+            '--unixctl=' + _dir(directory, 'northd.ctl'), '-vconsole:info',
+            '-vfile:off']
+
+
+def controller_command():
+    return ['ovn-controller', OVS_DB, '-vconsole:info', '-vfile:off']
+
+
+def controller_environment(directory):
+    # Its control socket goes to OVN's run directory: this version takes
+    # no --unixctl.
+    return {'OVN_RUNDIR': _dir(directory)}
+
+
+def controller_prepare(directory):
+    """Point the host's Open vSwitch at the sandbox's southbound
+    database, as the compute host's chassis; keep what it had before."""
+    saved = _dir(directory, SAVED)
+    if not os.path.exists(saved):
+        if not _quiet(['ovs-vsctl', '--db=' + OVS_DB, 'br-exists', BRIDGE]):
+            with open(_dir(directory, MADE_BRIDGE), 'w') as f:
+                f.write('ovn-controller made %s for this sandbox\n' % BRIDGE)
+        with open(saved, 'w') as f:
+            json.dump({key: _external_id(key) for key in SETTINGS}, f)
+    values = {
+        'ovn-remote': db_url(directory, 'sb'),
+        'ovn-encap-type': 'geneve',
+        'ovn-encap-ip': config.HOST,
+        'ovn-bridge': BRIDGE,
+        # No kernel datapath on these hosts.
+        'ovn-bridge-datapath-type': 'netdev',
+        # The chassis' host name: where Neutron binds the ports nova-compute
+        # asks for.
+        'hostname': config.COMPUTE_HOST,
+    }
+    _vsctl(['set', 'Open_vSwitch', '.'] + [
+        'external_ids:%s="%s"' % item for item in values.items()],
+        'configuring ovn-controller')
+
+
+def controller_ready(directory):
+    """The chassis has registered in the southbound database."""
+    found = subprocess.run(
+        ['ovn-sbctl', '--db=' + db_url(directory, 'sb'), '--bare',
+         '--columns=name', 'find', 'Chassis',
+         'hostname="%s"' % config.COMPUTE_HOST], capture_output=True)
+    return found.returncode == 0 and bool(found.stdout.strip())
+
+
+def forget(directory):
+    """Give the host's Open vSwitch back what it had before the sandbox."""
+    saved = _dir(directory, SAVED)
+    if not os.path.exists(saved):
+        return
+    with open(saved) as f:
+        before = json.load(f)
+    for key, value in before.items():
+        if value is None:
+            _vsctl(['remove', 'Open_vSwitch', '.', 'external_ids', key],
+                   'resetting ' + key)
+        else:
+            _vsctl(['set', 'Open_vSwitch', '.',
+                    'external_ids:%s="%s"' % (key, value)],
+                   'resetting ' + key)
+    if os.path.exists(_dir(directory, MADE_BRIDGE)):
+        _vsctl(['--if-exists', 'del-br', BRIDGE], 'removing ' + BRIDGE)
+        os.unlink(_dir(directory, MADE_BRIDGE))
+    os.unlink(saved)
+
+
+def _external_id(key):
+    found = subprocess.run(
+        ['ovs-vsctl', '--db=' + OVS_DB, '--if-exists', 'get',
+         'Open_vSwitch', '.', 'external_ids:' + key],
+        capture_output=True, text=True)
+    value = found.stdout.strip()
+    return value.strip('"') if found.returncode == 0 and value else None
+
+
+def _vsctl(args, what):
+    procs.run(['ovs-vsctl', '--db=' + OVS_DB] + args, what)
+
+
+def _quiet(argv):
+    return subprocess.run(argv, capture_output=True).returncode == 0
