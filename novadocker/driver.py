@@ -592,21 +592,26 @@ class DockerDriver(driver.ComputeDriver):
         its old limits and filesystem."""
         waiting = spec.resize_container_name(instance.uuid)
         with self._operating_on(instance) as name:
-            try:
-                self._engine.inspect(waiting)
-            except exception.ContainerNotFound:
-                # Renamed back already, by an earlier attempt.
-                LOG.info('No %s to revert to; keeping %s', waiting, name,
-                         instance=instance)
-            else:
-                # What nova's destroy left of the moved container here.
-                self._engine.remove(name)
-                self._engine.rename(waiting, name)
+            # Removing what nova's destroy left of the moved container.
+            self._return_to(instance, waiting, name, self._engine.remove)
             if nova_configdrive.required_by(instance):
                 # That destroy took the drive the old container mounts.
                 configdrive.build(instance, (), None, network_info)
             if power_on:
                 self._start_networked(instance, name, network_info)
+
+    def _return_to(self, instance, waiting, name, replace):
+        """Put the container ``waiting`` back under ``name``, once
+        ``replace(name)`` has removed what runs there now; nothing if an
+        earlier attempt did it already."""
+        try:
+            self._engine.inspect(waiting)
+        except exception.ContainerNotFound:
+            LOG.info('No %s to return to; keeping %s', waiting, name,
+                     instance=instance)
+            return
+        replace(name)
+        self._engine.rename(waiting, name)
 
     def delete_instance_files(self, instance):
         """What a failed move left for a deleted instance (nova's periodic
@@ -686,18 +691,14 @@ class DockerDriver(driver.ComputeDriver):
         changed in its filesystem."""
         rescued = spec.rescued_container_name(instance.uuid)
         with self._operating_on(instance) as name:
-            try:
-                self._engine.inspect(rescued)
-            except exception.ContainerNotFound:
-                # Unrescued already, by an earlier attempt.
-                LOG.info('No %s to return to; keeping %s', rescued, name,
-                         instance=instance)
-            else:
-                self._engine.remove(name)
-                self._unmount_rescue(instance)
-                self._engine.rename(rescued, name)
+            self._return_to(instance, rescued, name,
+                            lambda name: self._remove_rescuer(instance, name))
             self._start_networked(instance, name,
                                   instance.get_network_info())
+
+    def _remove_rescuer(self, instance, name):
+        self._engine.remove(name)
+        self._unmount_rescue(instance)
 
     def _unmount_rescue(self, instance):
         """Unmount the rescued filesystem and remove its mount point, which
