@@ -23,11 +23,13 @@ logged by the suite) and what it must not. The adaptations, and why:
 """
 
 import json
+import os
 
 import docker
 from oslo_utils import uuidutils
 from vif_plug_ovs import privsep as ovs_privsep
 
+import nova.conf
 from nova.network import model as network_model
 from nova import objects
 from nova import test
@@ -40,6 +42,7 @@ from novadocker import rescue
 from novadocker import spec
 from tests.integration import base
 
+CONF = nova.conf.CONF
 # The image nova's test instances boot.
 IMAGE_ID = 'cedef40a-ed67-4d10-800e-17455edce175'
 CHPASSWD = '#!/bin/sh\ncat > /dev/null\n'
@@ -86,6 +89,9 @@ class DockerDriverSuiteTest(test_virt_drivers._VirtDriverTestCase,
         # Before the image's name goes (cleanups run last first).
         self.addCleanup(self._remove_images, set(self.image_service.images))
         self.addCleanup(self._remove_containers)
+        # nova's rescue test leaves its instance rescued: its mount goes
+        # before the instances path is removed.
+        self.addCleanup(self._unmount_rescues)
         # nova-compute initialises its driver before anything else.
         self.connection.init_host(self.host)
 
@@ -104,6 +110,13 @@ class DockerDriverSuiteTest(test_virt_drivers._VirtDriverTestCase,
         self.addCleanup(self.client.remove_image, reference)
         handler.records.put(reference,
                             self.client.inspect_image(source)['Id'])
+
+    def _unmount_rescues(self):
+        instances = os.path.realpath(CONF.instances_path)
+        mounts = os.path.join(instances, rescue.MOUNTS_DIRECTORY)
+        for instance_uuid in (os.listdir(mounts) if os.path.isdir(mounts)
+                              else ()):
+            rescue.unmount(instances, instance_uuid)
 
     def _remove_containers(self):
         for label in (spec.host_label_filter(self.host),
