@@ -64,6 +64,12 @@ def _undo(instance, what, func, *args):
                   '%(error)s', {'what': what, 'error': e}, instance=instance)
 
 
+def _root_disk_bytes(instance):
+    """The most an image booted for ``instance`` may unpack to: its
+    flavor's root disk (None: no bound)."""
+    return instance.flavor.root_gb * units.Gi or None
+
+
 def _lock_name(instance_uuid):
     """The driver's lock on one instance. It must differ from the bare
     uuid nova's compute manager already holds around driver calls, or a
@@ -274,7 +280,7 @@ class DockerDriver(driver.ComputeDriver):
         self._refuse_block_devices(instance, block_device_info)
         image = self._images.ensure(
             context, image_meta,
-            max_bytes=instance.flavor.root_gb * units.Gi or None)
+            max_bytes=_root_disk_bytes(instance))
         self._create(instance, image, network_info, power_on,
                      self._plug_with_events, injected_files, admin_password)
 
@@ -637,7 +643,7 @@ class DockerDriver(driver.ComputeDriver):
             image_meta = self._images.meta(context, instance.image_ref)
         image = self._images.ensure(
             context, image_meta,
-            max_bytes=instance.flavor.root_gb * units.Gi or None)
+            max_bytes=_root_disk_bytes(instance))
         rescued = spec.rescued_container_name(instance.uuid)
         with self._operating_on(instance) as name:
             layers = self._engine.layers(name)

@@ -327,32 +327,33 @@ class Engine:
     def layers(self, name):
         return Layers.from_inspection(self.inspect(name))
 
-    def exec_tty(self, name, command):
-        """Run ``command`` in the container on a terminal of its own; the
-        socket to that terminal (closing it ends the command's session)."""
+    def _exec(self, name, command, tty):
+        """Start ``command`` in the container, its standard input open;
+        (exec id, the socket to its input and output)."""
         client = self._client()
         exec_id = self._container_call(
             'exec', name, client.exec_create, command, stdin=True,
-            tty=True)['Id']
-        return _own_socket(self._call('exec', client.exec_start, exec_id,
-                                      tty=True, socket=True))
+            tty=tty)['Id']
+        return exec_id, _own_socket(self._call(
+            'exec', client.exec_start, exec_id, tty=tty, socket=True))
+
+    def exec_tty(self, name, command):
+        """Run ``command`` in the container on a terminal of its own; the
+        socket to that terminal (closing it ends the command's session)."""
+        return self._exec(name, command, tty=True)[1]
 
     def exec_input(self, name, command, data):
         """Run ``command`` in the container with ``data`` on its standard
         input; (exit code, what it wrote)."""
-        client = self._client()
-        exec_id = self._container_call(
-            'exec', name, client.exec_create, command, stdin=True)['Id']
-        sock = _own_socket(self._call('exec', client.exec_start, exec_id,
-                                      socket=True))
+        exec_id, sock = self._exec(name, command, tty=False)
         sock.settimeout(self._timeout)
         with sock:
             sock.sendall(data)
             # End of input: the engine closes the command's standard input.
             sock.shutdown(socket.SHUT_WR)
             output = _demultiplex(sock.makefile('rb'))
-        return (self._call('exec', client.exec_inspect, exec_id)['ExitCode'],
-                output)
+        return (self._call('exec', self._client().exec_inspect,
+                           exec_id)['ExitCode'], output)
 
     def containers(self, label_filter):
         """Every container, in any state, carrying ``label_filter``."""

@@ -46,7 +46,6 @@ _UUID = re.compile(r'^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$')
 # mount(2) takes one page of options.
 MAX_OPTIONS = 4095
 MS_NOSUID, MS_NODEV = 2, 4
-MNT_DETACH = 2
 
 
 class RescueRefused(ValueError):
@@ -76,10 +75,11 @@ def _layer(data_root, layer, part='diff'):
 def _target(instances_path, instance_uuid):
     if not _UUID.match(instance_uuid):
         raise RescueRefused('%r is not an instance uuid' % instance_uuid)
-    target = mount_point(_absolute(instances_path, 'instances path'),
-                         instance_uuid)
-    if os.path.realpath(target) != target or not os.path.isdir(target):
-        raise RescueRefused('%s is not a directory free of links' % target)
+    target = _absolute(mount_point(_absolute(instances_path,
+                                             'instances path'),
+                                   instance_uuid), 'mount point')
+    if not os.path.isdir(target):
+        raise RescueRefused('%s is not a directory' % target)
     return target
 
 
