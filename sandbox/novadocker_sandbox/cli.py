@@ -182,10 +182,12 @@ class Sandbox:
                 config.ADMIN)[0]
         return self._token
 
-    def call(self, service, method, path, **kwargs):
+    def call(self, service, method, path, token=None, **kwargs):
+        """``service``'s API, as the administrator unless ``token`` says
+        who else."""
         kwargs.setdefault('timeout', API_TIMEOUT)
         headers = dict(kwargs.pop('headers', {}), **{
-            'X-Auth-Token': self.token(),
+            'X-Auth-Token': token or self.token(),
             'OpenStack-API-Version': 'compute latest'})
         response = requests.request(method, config.url(service) + path,
                                     headers=headers, **kwargs)
@@ -197,6 +199,9 @@ class Sandbox:
 
     def glance(self, method, path, **kwargs):
         return self.call('glance-api', method, '/v2' + path, **kwargs)
+
+    def neutron(self, method, path, **kwargs):
+        return self.call('neutron-api', method, '/v2.0' + path, **kwargs)
 
     # --- up -------------------------------------------------------------
 
@@ -338,23 +343,16 @@ class Sandbox:
     def _private_network(self):
         """The demo project's own network: a server booted without --nic
         gets a port on it, as on any cloud with one network per project."""
+        # The demo user's own: the network is its project's.
         token = keystone.token(config.DEMO,
                                config.passwords(self.dir)[config.DEMO],
                                config.DEMO)[0]
-
-        def neutron(method, path, **kwargs):
-            response = requests.request(
-                method, config.url('neutron-api') + '/v2.0' + path,
-                headers={'X-Auth-Token': token}, timeout=API_TIMEOUT,
-                **kwargs)
-            response.raise_for_status()
-            return response.json()
-
-        if neutron('GET', '/networks', params={'name': PRIVATE})['networks']:
+        if self.neutron('GET', '/networks', params={'name': PRIVATE},
+                        token=token)['networks']:
             return
-        network = neutron('POST', '/networks', json={
+        network = self.neutron('POST', '/networks', token=token, json={
             'network': {'name': PRIVATE}})['network']
-        neutron('POST', '/subnets', json={'subnet': {
+        self.neutron('POST', '/subnets', token=token, json={'subnet': {
             'name': PRIVATE + '-v4', 'network_id': network['id'],
             'ip_version': 4, 'cidr': PRIVATE_CIDR}})
 

@@ -287,12 +287,13 @@ def _privsep(conf):
                                    'vif_plug_ovs_privileged'))
 
 
-# os-vif plugs ports into OVN's integration bridge through the host's
-# Open vSwitch database, on its root-only socket.
+# The host's Open vSwitch database, on its root-only socket.
+OVS_DB = 'unix:/var/run/openvswitch/db.sock'
+# os-vif plugs ports into OVN's integration bridge through it.
 OS_VIF = """\
 [os_vif_ovs]
-ovsdb_connection = unix:/var/run/openvswitch/db.sock
-"""
+ovsdb_connection = %s
+""" % OVS_DB
 
 
 def write_compute(directory, name):

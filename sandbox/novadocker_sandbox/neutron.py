@@ -24,7 +24,6 @@ service_plugins =
 auth_strategy = keystone
 # neutron's stock pipeline, as its wheel installs it.
 api_paste_config = {paste}
-debug = {debug}
 # No message bus: without these ML2 starts RPC notifiers in the API
 # process, and network calls hang.
 rpc_workers = 0
@@ -74,12 +73,12 @@ def _dir(directory, *names):
     return os.path.join(directory, 'neutron', *names)
 
 
-def configure(venv, directory, debug=False):
+def configure(venv, directory):
     """Write neutron's configuration; bring its database schema up."""
     os.makedirs(_dir(directory, 'tmp'), exist_ok=True)
     os.makedirs(_dir(directory, 'locks'), exist_ok=True)
     neutron = NEUTRON_CONF.format(
-        dir=_dir(directory), debug=str(bool(debug)).lower(),
+        dir=_dir(directory),
         paste=os.path.join(venv, 'etc', 'neutron', 'api-paste.ini'),
         db=config.database_url(directory, 'neutron', 'neutron'))
     neutron += config.authtoken(directory, 'neutron')

@@ -19,7 +19,6 @@ from novadocker_sandbox import config
 from novadocker_sandbox import procs
 
 SCHEMAS = '/usr/share/ovn'
-OVS_DB = 'unix:/var/run/openvswitch/db.sock'
 OVS_CTL = '/usr/share/openvswitch/scripts/ovs-ctl'
 BRIDGE = 'br-int'
 # What the controller reads from the host's Open_vSwitch record.
@@ -68,7 +67,7 @@ def northd_command(directory):
 
 
 def controller_command():
-    return ['ovn-controller', OVS_DB, '-vconsole:info', '-vfile:off']
+    return ['ovn-controller', config.OVS_DB, '-vconsole:info', '-vfile:off']
 
 
 def controller_environment(directory):
@@ -82,7 +81,8 @@ def controller_prepare(directory):
     database, as the compute host's chassis; keep what it had before."""
     saved = _dir(directory, SAVED)
     if not os.path.exists(saved):
-        if not _quiet(['ovs-vsctl', '--db=' + OVS_DB, 'br-exists', BRIDGE]):
+        if not _quiet(['ovs-vsctl', '--db=' + config.OVS_DB, 'br-exists',
+                       BRIDGE]):
             with open(_dir(directory, MADE_BRIDGE), 'w') as f:
                 f.write('ovn-controller made %s for this sandbox\n' % BRIDGE)
         with open(saved, 'w') as f:
@@ -135,7 +135,7 @@ def forget(directory):
 
 def _external_id(key):
     found = subprocess.run(
-        ['ovs-vsctl', '--db=' + OVS_DB, '--if-exists', 'get',
+        ['ovs-vsctl', '--db=' + config.OVS_DB, '--if-exists', 'get',
          'Open_vSwitch', '.', 'external_ids:' + key],
         capture_output=True, text=True)
     value = found.stdout.strip()
@@ -143,7 +143,7 @@ def _external_id(key):
 
 
 def _vsctl(args, what):
-    procs.run(['ovs-vsctl', '--db=' + OVS_DB] + args, what)
+    procs.run(['ovs-vsctl', '--db=' + config.OVS_DB] + args, what)
 
 
 def _quiet(argv):
