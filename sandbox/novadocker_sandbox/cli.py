@@ -230,6 +230,8 @@ class Sandbox:
             self._write_clouds()
         except BaseException:
             self._stop_processes()
+            # What ovn-controller's preparation set, whatever stage failed.
+            ovn.forget(self.dir)
             raise
         say(USAGE.format(seconds=time.monotonic() - started,
                          clouds_yaml=self.clouds_yaml, dir=self.dir,

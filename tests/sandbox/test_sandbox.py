@@ -203,6 +203,9 @@ class SandboxTest(testtools.TestCase):
         self.assertEqual({}, self._pids())
         self.assertIn('not running', self.sandbox(
             'status', check=False).stdout)
+        # ovn-controller was prepared before glance-api failed: the host's
+        # Open vSwitch is given back too.
+        self.assertEqual(self.ovs_before, self._ovs_settings())
 
     def test_cli_session(self):
         up = self.sandbox('up')
