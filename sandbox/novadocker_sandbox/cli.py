@@ -57,9 +57,14 @@ READY_TIMEOUT = 180
 # the same): "down" removes no other.
 MARKER = '.nova-docker-sandbox'
 MARKER_TEXT = 'nova-docker-sandbox state directory\n'
-# The demo project's network, made on first start.
+# The demo project's network and router, made on first start; the
+# router's gateway is on the provider network the host is on.
 PRIVATE = 'private'
 PRIVATE_CIDR = '10.0.0.0/24'
+# A unique local prefix of the sandbox's own (RFC 4193).
+PRIVATE_CIDR_V6 = 'fd4e:6f76:6100::/64'
+ROUTER = 'router1'
+PUBLIC = 'public'
 # Written once the first start completed: flavors, demo image, identities.
 INITIALIZED = 'initialized'
 
@@ -223,8 +228,9 @@ class Sandbox:
         try:
             self._start_services()
             if not os.path.exists(self.path(INITIALIZED)):
-                say('flavors and the demo image')
+                say('flavors, the demo image and networks')
                 self._first_start(client)
+            self._route_to_private()
             say('clouds.yaml entries %s in %s'
                 % (', '.join(CLOUDS), self.clouds_yaml))
             self._write_clouds()
@@ -235,6 +241,8 @@ class Sandbox:
             raise
         say(USAGE.format(seconds=time.monotonic() - started,
                          clouds_yaml=self.clouds_yaml, dir=self.dir,
+                         private_v6=PRIVATE_CIDR_V6,
+                         host_address=ovn.HOST_ADDRESS,
                          activate=os.path.join(sys.prefix, 'bin',
                                                'activate')))
 
@@ -338,25 +346,74 @@ class Sandbox:
                 self.glance('DELETE', '/images/' + image['id'])
         if not any(image['status'] == 'active' for image in demos):
             self._upload_demo(client)
-        self._private_network()
+        self._networks()
         with open(self.path(INITIALIZED), 'w') as f:
-            f.write('flavors, demo image and network made\n')
+            f.write('flavors, demo image and networks made\n')
 
-    def _private_network(self):
-        """The demo project's own network: a server booted without --nic
-        gets a port on it, as on any cloud with one network per project."""
-        # The demo user's own: the network is its project's.
-        token = keystone.token(config.DEMO,
-                               config.passwords(self.dir)[config.DEMO],
-                               config.DEMO)[0]
-        if self.neutron('GET', '/networks', params={'name': PRIVATE},
-                        token=token)['networks']:
-            return
-        network = self.neutron('POST', '/networks', token=token, json={
-            'network': {'name': PRIVATE}})['network']
-        self.neutron('POST', '/subnets', token=token, json={'subnet': {
-            'name': PRIVATE + '-v4', 'network_id': network['id'],
-            'ip_version': 4, 'cidr': PRIVATE_CIDR}})
+    def _networks(self):
+        """``public``, the provider network the host is on, and the demo
+        project's own ``private`` network (a server booted without --nic
+        gets a port on it, as on any cloud with one network per project),
+        routed to ``public`` by the project's router. What an earlier,
+        interrupted first start made is kept."""
+        public, _ = self._network(None, {
+            'name': PUBLIC, 'router:external': True,
+            'provider:network_type': 'flat',
+            'provider:physical_network': ovn.PHYSNET}, [{
+                'ip_version': 4, 'cidr': ovn.PUBLIC_CIDR,
+                'gateway_ip': ovn.HOST_ADDRESS, 'enable_dhcp': False}])
+        # The demo user's own: the network and router are its project's.
+        token = self._demo_token()
+        _, subnets = self._network(token, {'name': PRIVATE}, [
+            {'ip_version': 4, 'cidr': PRIVATE_CIDR},
+            {'ip_version': 6, 'cidr': PRIVATE_CIDR_V6,
+             'ipv6_ra_mode': 'slaac', 'ipv6_address_mode': 'slaac'}])
+        router = self._made(token, 'router', {
+            'name': ROUTER, 'external_gateway_info': {'network_id': public}})
+        attached = {ip['subnet_id'] for port in self.neutron(
+            'GET', '/ports', token=token, params={'device_id': router})[
+            'ports'] for ip in port['fixed_ips']}
+        for subnet in subnets:
+            if subnet not in attached:
+                self.neutron('PUT', '/routers/%s/add_router_interface'
+                             % router, token=token,
+                             json={'subnet_id': subnet})
+
+    def _network(self, token, network, subnets):
+        """Network ``network`` with ``subnets`` (named after it and their IP
+        version), as the owner of ``token``: its id and theirs."""
+        made = self._made(token, 'network', network)
+        return made, [self._made(token, 'subnet', dict(
+            subnet, network_id=made, name='%s-v%d' % (
+                network['name'], subnet['ip_version'])))
+            for subnet in subnets]
+
+    def _made(self, token, kind, body):
+        """The id of the Neutron ``kind`` named ``body['name']``, made from
+        ``body`` unless it exists."""
+        found = self.neutron('GET', '/%ss' % kind, token=token,
+                             params={'name': body['name']})['%ss' % kind]
+        if found:
+            return found[0]['id']
+        return self.neutron('POST', '/%ss' % kind, token=token,
+                            json={kind: body})[kind]['id']
+
+    def _route_to_private(self):
+        """The host reaches the demo project's servers through its router's
+        gateway: the way in, as the cloud has no NAT."""
+        # The demo project's router alone: another project's of that name
+        # does not get the host's route.
+        routers = self.neutron('GET', '/routers', token=self._demo_token(),
+                               params={'name': ROUTER})['routers']
+        for router in routers:
+            for ip in router['external_gateway_info']['external_fixed_ips']:
+                if ':' not in ip['ip_address']:
+                    ovn.route_through(PRIVATE_CIDR, ip['ip_address'])
+
+    def _demo_token(self):
+        return keystone.token(config.DEMO,
+                              config.passwords(self.dir)[config.DEMO],
+                              config.DEMO)[0]
 
     def _upload_demo(self, client):
         reference = demo.build(client)
@@ -649,7 +706,11 @@ The nova-docker sandbox is up ({seconds:.0f} s).
 Both users' passwords are in {clouds_yaml}
 (entries nova-docker and nova-docker-demo). Logs and data: {dir}
 Everything listens on 127.0.0.1 only. Servers get a port on the demo
-project's network "private" (10.0.0.0/24, OVN), or none with --nic none.
+project's network "private" (10.0.0.0/24 and {private_v6}, OVN), or none
+with --nic none. The host is {host_address} on the network "public" and
+reaches servers on "private" through the demo project's router, where the
+security group lets it (no NAT, no floating IPs):
+  openstack security group rule create --protocol tcp --dst-port 80 default
 """
 
 

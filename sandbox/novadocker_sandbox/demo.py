@@ -11,13 +11,16 @@ from novadocker import rootfs as rootfs_tar
 BUSYBOX = '/bin/busybox'
 APPLETS = ('sh', 'sleep', 'echo', 'cat', 'ls', 'hostname', 'ps', 'id', '[',
            'test', 'true', 'grep', 'wc', 'head', 'seq', 'date', 'uptime',
-           'ip', 'ping', 'ping6', 'nc')
+           'ip', 'ping', 'ping6', 'nc', 'httpd', 'mkdir')
 REPOSITORY = 'nova-docker-sandbox/demo'
-# Says hello on the console, then ticks; ends at once on SIGTERM so that
-# stop and soft reboot do not wait for the kill timeout.
+# Says hello on the console and over HTTP on port 80 (what a security
+# group rule opens: "curl http://ADDRESS/"), then ticks; ends at once on
+# SIGTERM so that stop and soft reboot do not wait for the kill timeout.
 COMMAND = ['/bin/sh', '-c',
-           'echo "Hello from nova-docker: $(hostname)"; trap "exit 0" TERM; '
-           'while true; do date; sleep 10 & wait; done']
+           'hello="Hello from nova-docker: $(hostname)"; echo "$hello"; '
+           'mkdir -p /www; echo "$hello" > /www/index.html; '
+           'httpd -p 80 -h /www; '
+           'trap "exit 0" TERM; while true; do date; sleep 10 & wait; done']
 
 
 def rootfs(applets=APPLETS):

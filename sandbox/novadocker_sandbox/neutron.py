@@ -6,8 +6,10 @@ checks that need another tool. Served by gunicorn like the other APIs;
 no message bus and no agent: OVN (``ovn``) is the data plane, its
 databases the only channel to it.
 
-Routers and floating IPs are not offered: NAT on Debian 12's Open vSwitch
-userspace datapath aborts ovs-vswitchd (see the README).
+Routers route without NAT, and floating IPs are refused: NAT on Debian
+12's Open vSwitch userspace datapath aborts ovs-vswitchd (see the README).
+The host reaches servers through their router's gateway on ``public``
+instead, by their own addresses.
 """
 
 import os
@@ -20,7 +22,9 @@ from novadocker_sandbox import wsgi
 NEUTRON_CONF = """\
 [DEFAULT]
 core_plugin = ml2
-service_plugins =
+service_plugins = ovn-router
+# No SNAT on routers' gateways (setting it is the administrator's alone).
+enable_snat_by_default = false
 auth_strategy = keystone
 # neutron's stock pipeline, as its wheel installs it.
 api_paste_config = {paste}
@@ -33,6 +37,8 @@ notify_nova_on_port_status_changes = true
 notify_nova_on_port_data_changes = true
 [database]
 connection = {db}
+[oslo_policy]
+policy_file = {dir}/policy.yaml
 [oslo_concurrency]
 lock_path = {dir}/locks
 """
@@ -54,6 +60,11 @@ enable_security_group = true
 ovn_nb_connection = {nb}
 ovn_sb_connection = {sb}
 ovn_metadata_enabled = false
+"""
+
+# A floating IP is NAT.
+POLICY = """\
+"create_floatingip": "!"
 """
 
 # neutron's WSGI app parses sys.argv with oslo.config: under gunicorn that
@@ -86,7 +97,7 @@ def configure(venv, directory):
     ml2 = ML2_CONF.format(nb=ovn.db_url(directory, 'nb'),
                           sb=ovn.db_url(directory, 'sb'))
     for name, text in (('neutron.conf', neutron), ('ml2_conf.ini', ml2),
-                       (APP_MODULE + '.py', APP)):
+                       ('policy.yaml', POLICY), (APP_MODULE + '.py', APP)):
         with open(_dir(directory, name), 'w') as f:
             f.write(text)
     procs.run([os.path.join(venv, 'bin', 'neutron-db-manage'),

@@ -7,10 +7,15 @@ programming the host's Open vSwitch, whose userspace datapath these hosts
 have. The controller registers the host as a chassis named after the
 sandbox's compute host, which is the host Neutron binds its ports to.
 
+The host joins the provider network ``public`` through a bridge of its
+own (``PUBLIC_BRIDGE``, with the host's address on it): the data path from
+the host to the servers, through the demo project's router.
+
 The host's Open vSwitch is shared: ``down`` takes back the settings the
-sandbox gave it and the integration bridge, if the sandbox made it.
+sandbox gave it and the bridges it made.
 """
 
+import ipaddress
 import json
 import os
 import subprocess
@@ -23,11 +28,21 @@ OVS_CTL = '/usr/share/openvswitch/scripts/ovs-ctl'
 BRIDGE = 'br-int'
 # What the controller reads from the host's Open_vSwitch record.
 SETTINGS = ('ovn-remote', 'ovn-encap-type', 'ovn-encap-ip', 'ovn-bridge',
-            'ovn-bridge-datapath-type', 'hostname')
+            'ovn-bridge-datapath-type', 'ovn-bridge-mappings',
+            'ovn-cms-options', 'hostname')
 # Their values before the sandbox set them (JSON, null: unset).
 SAVED = 'ovs-external-ids.json'
-# Marks a state directory whose sandbox made the integration bridge.
-MADE_BRIDGE = 'made-' + BRIDGE
+# The provider network the host is on: Neutron's physical network name,
+# the bridge, and the host's address there (devstack's, for familiarity).
+PHYSNET = 'public'
+PUBLIC_BRIDGE = 'br-ex'
+PUBLIC_CIDR = '172.24.4.0/24'
+HOST_ADDRESS = '172.24.4.1'
+
+
+def _made(directory, bridge):
+    """Marks a state directory whose sandbox made ``bridge``."""
+    return _dir(directory, 'made-' + bridge)
 
 
 def _dir(directory, *names):
@@ -81,12 +96,12 @@ def controller_prepare(directory):
     database, as the compute host's chassis; keep what it had before."""
     saved = _dir(directory, SAVED)
     if not os.path.exists(saved):
-        if not _quiet(['ovs-vsctl', '--db=' + config.OVS_DB, 'br-exists',
-                       BRIDGE]):
-            with open(_dir(directory, MADE_BRIDGE), 'w') as f:
+        if not _bridge_exists(BRIDGE):
+            with open(_made(directory, BRIDGE), 'w') as f:
                 f.write('ovn-controller made %s for this sandbox\n' % BRIDGE)
         with open(saved, 'w') as f:
             json.dump({key: _external_id(key) for key in SETTINGS}, f)
+    _public_bridge(directory)
     values = {
         'ovn-remote': db_url(directory, 'sb'),
         'ovn-encap-type': 'geneve',
@@ -94,6 +109,9 @@ def controller_prepare(directory):
         'ovn-bridge': BRIDGE,
         # No kernel datapath on these hosts.
         'ovn-bridge-datapath-type': 'netdev',
+        'ovn-bridge-mappings': '%s:%s' % (PHYSNET, PUBLIC_BRIDGE),
+        # Routers' gateway ports to ``public`` are scheduled here.
+        'ovn-cms-options': 'enable-chassis-as-gw',
         # The chassis' host name: where Neutron binds the ports nova-compute
         # asks for.
         'hostname': config.COMPUTE_HOST,
@@ -101,6 +119,37 @@ def controller_prepare(directory):
     _vsctl(['set', 'Open_vSwitch', '.'] + [
         'external_ids:%s="%s"' % item for item in values.items()],
         'configuring ovn-controller')
+
+
+def _public_bridge(directory):
+    """The host's leg on ``public``: a bridge of the sandbox's own with
+    the host's address on its internal port. A bridge of that name the
+    sandbox did not make is someone else's: refused, not reused."""
+    if _bridge_exists(PUBLIC_BRIDGE):
+        if not os.path.exists(_made(directory, PUBLIC_BRIDGE)):
+            raise RuntimeError(
+                'Open vSwitch already has a bridge %s that this sandbox did '
+                'not make; remove it (ovs-vsctl del-br %s) or the sandbox '
+                'cannot put the host on its public network'
+                % (PUBLIC_BRIDGE, PUBLIC_BRIDGE))
+    else:
+        with open(_made(directory, PUBLIC_BRIDGE), 'w') as f:
+            f.write('the sandbox made %s\n' % PUBLIC_BRIDGE)
+        _vsctl(['add-br', PUBLIC_BRIDGE, '--', 'set', 'Bridge',
+                PUBLIC_BRIDGE, 'datapath_type=netdev'],
+               'making ' + PUBLIC_BRIDGE)
+    prefix = ipaddress.ip_network(PUBLIC_CIDR).prefixlen
+    procs.run(['ip', 'address', 'replace', '%s/%d' % (HOST_ADDRESS, prefix),
+               'dev', PUBLIC_BRIDGE], 'addressing ' + PUBLIC_BRIDGE)
+    procs.run(['ip', 'link', 'set', PUBLIC_BRIDGE, 'up'],
+              'bringing %s up' % PUBLIC_BRIDGE)
+
+
+def route_through(cidr, gateway):
+    """The host reaches ``cidr`` through ``gateway`` on ``public`` (a
+    router's gateway port). Gone with the bridge."""
+    procs.run(['ip', 'route', 'replace', cidr, 'via', gateway, 'dev',
+               PUBLIC_BRIDGE], 'routing %s through %s' % (cidr, gateway))
 
 
 def controller_ready(directory):
@@ -127,9 +176,10 @@ def forget(directory):
             _vsctl(['set', 'Open_vSwitch', '.',
                     'external_ids:%s="%s"' % (key, value)],
                    'resetting ' + key)
-    if os.path.exists(_dir(directory, MADE_BRIDGE)):
-        _vsctl(['--if-exists', 'del-br', BRIDGE], 'removing ' + BRIDGE)
-        os.unlink(_dir(directory, MADE_BRIDGE))
+    for bridge in (BRIDGE, PUBLIC_BRIDGE):
+        if os.path.exists(_made(directory, bridge)):
+            _vsctl(['--if-exists', 'del-br', bridge], 'removing ' + bridge)
+            os.unlink(_made(directory, bridge))
     os.unlink(saved)
 
 
@@ -140,6 +190,11 @@ def _external_id(key):
         capture_output=True, text=True)
     value = found.stdout.strip()
     return value.strip('"') if found.returncode == 0 and value else None
+
+
+def _bridge_exists(bridge):
+    return _quiet(['ovs-vsctl', '--db=' + config.OVS_DB, 'br-exists',
+                   bridge])
 
 
 def _vsctl(args, what):

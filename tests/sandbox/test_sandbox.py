@@ -385,40 +385,156 @@ class SandboxTest(testtools.TestCase):
         self.assertIn('snapshot', self.registry_tags(snapshot))
 
     def _check_networking(self):
-        """Servers booted without --nic get a port on the demo project's
-        network through Neutron and OVN, and reach each other; deleting
-        them leaves no port behind on the host."""
+        """Servers booted without --nic get ports on the demo project's
+        network through Neutron and OVN, IPv4 and IPv6, and reach each
+        other; the host reaches them through the project's router where the
+        security group lets it, across reboots; a second network is cut off
+        until routed; a port attaches and detaches; deleting the servers
+        leaves nothing behind on the host."""
         servers = [self.value('server', 'create', '--image', 'demo',
                               '--flavor', 'm1.tiny', name, '-c', 'id')
                    for name in ('net1', 'net2')]
-        addresses = []
         for server in servers:
             self.wait_status(server, 'ACTIVE')
-            address = json.loads(self.openstack(
-                'server', 'show', server, '-c', 'addresses', '-f',
-                'json'))['addresses']['private'][0]
-            self.assertTrue(address.startswith('10.0.0.'), address)
-            addresses.append(address)
+        v4, v6 = sorted(self.addresses(servers[0])['private'],
+                        key=lambda address: ':' in address)
+        self.assertTrue(v4.startswith('10.0.0.'), v4)
+        self.assertTrue(v6.startswith('fd4e:6f76:6100:0:'), v6)
         self.assertEqual(['ACTIVE', 'ACTIVE'], self.value(
-            'port', 'list', '-c', 'Status').split())
-        listener, client = ('nova-' + server for server in servers)
-        self.docker.exec_start(self.docker.exec_create(
-            listener, ['/bin/sh', '-c',
-                       'echo hello-over-ovn | nc -l -p 8080']), detach=True)
-        # Refused until the listener has started.
-        said = b''
-        for _ in range(20):
-            said = self.docker.exec_start(self.docker.exec_create(
-                client, ['nc', '-w', '3', addresses[0], '8080']))
-            if b'refused' not in said:
-                break
-            time.sleep(0.5)
-        self.assertEqual(b'hello-over-ovn\n', said)
+            'port', 'list', '--device-owner', 'compute:nova', '-c',
+            'Status').split())
+        net1, net2 = servers
+        for address in (v4, v6):
+            self.assertIn('Hello from nova-docker: net1',
+                          self.http_from(net2, address))
+            # The demo's containers have no CAP_NET_RAW ([docker] cap_drop):
+            # the host's ping, in net2's network namespace.
+            self.assertEqual(0, self.ping_from(net2, address))
+        self._check_security_group(net1, v4)
+        self._check_routing(net1, v4)
+        self._check_port_attachment(net1)
+
+        ports = self.value('port', 'list', '--device-owner',
+                           'compute:nova', '-c', 'ID').split()
         self.openstack('server', 'delete', '--wait', *servers)
-        self.assertEqual('', self.value('port', 'list', '-c', 'ID'))
-        ports = subprocess.run(['ovs-vsctl', 'list-ports', ovn.BRIDGE],
-                               capture_output=True, text=True).stdout
-        self.assertEqual('', ports.strip())
+        self.assertEqual('', self.value('port', 'list', '--device-owner',
+                                        'compute:nova', '-c', 'ID'))
+        # OVN's own patch port to the public bridge stays on br-int.
+        plugged = subprocess.run(['ovs-vsctl', 'list-ports', ovn.BRIDGE],
+                                 capture_output=True, text=True).stdout
+        self.assertEqual([], [p for p in plugged.split()
+                              if not p.startswith('patch-')])
+        links = subprocess.run(['ip', '-o', 'link'], capture_output=True,
+                               text=True).stdout
+        self.assertEqual([], [p for p in ports if p[:11] in links])
+        for server in servers:
+            self.assertEqual([], self.docker.containers(all=True, filters={
+                'label': '%s=%s' % (spec.LABEL_NETNS_OF, server)}))
+
+    def _check_security_group(self, server, address):
+        """The default security group keeps the host out until a rule
+        opens port 80, and again once the rule is gone; hard reboot and
+        stop/start keep the address and the way in."""
+        self.assertIsNone(self.http_from_host(address))
+        rule = self.value('security', 'group', 'rule', 'create', '--protocol',
+                          'tcp', '--dst-port', '80', 'default', '-c', 'id')
+        self.assertIn('Hello from nova-docker: net1',
+                      self.http_from_host(address, wait=True))
+        for action in (('server', 'reboot', '--hard'), ('server', 'stop'),
+                       ('server', 'start')):
+            self.openstack(*(action + (server,)))
+            self.wait_status(server, 'SHUTOFF' if action[1] == 'stop'
+                             else 'ACTIVE')
+        self.assertIn(address, self.addresses(server)['private'])
+        self.assertIn('Hello from nova-docker: net1',
+                      self.http_from_host(address, wait=True))
+        self.openstack('security', 'group', 'rule', 'delete', rule)
+        deadline = time.monotonic() + 30
+        while self.http_from_host(address) is not None:
+            self.assertLess(time.monotonic(), deadline, 'port 80 stayed open')
+
+    def _check_routing(self, server, address):
+        """A server on a second network of the project reaches none on
+        "private" until the router joins the two."""
+        self.openstack('network', 'create', 'second')
+        self.openstack('subnet', 'create', '--network', 'second',
+                       '--subnet-range', '10.0.1.0/24', 'second-v4')
+        far = self.value('server', 'create', '--image', 'demo', '--flavor',
+                         'm1.tiny', '--nic', 'net-id=second', 'net3', '-c',
+                         'id')
+        self.wait_status(far, 'ACTIVE')
+        self.assertTrue(self.addresses(far)['second'][0].startswith(
+            '10.0.1.'))
+        self.assertNotIn('Hello', self.http_from(far, address))
+        self.openstack('router', 'add', 'subnet', 'router1', 'second-v4')
+        self.assertIn('Hello from nova-docker: net1',
+                      self.http_from(far, address, wait=True))
+        self.openstack('server', 'delete', '--wait', far)
+        self.openstack('router', 'remove', 'subnet', 'router1', 'second-v4')
+
+    def _check_port_attachment(self, server):
+        """A port made by the user joins a running server and leaves it."""
+        port = json.loads(self.openstack(
+            'port', 'create', '--network', 'second', 'extra', '-f', 'json'))
+        address = port['fixed_ips'][0]['ip_address']
+        self.openstack('server', 'add', 'port', server, 'extra')
+        deadline = time.monotonic() + 30
+        while self.value('port', 'show', 'extra', '-c', 'status') != 'ACTIVE':
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(1)
+        self.assertIn(address + '/24', self.exec_in(server, ['ip', 'addr']))
+        self.openstack('server', 'remove', 'port', server, 'extra')
+        deadline = time.monotonic() + 30
+        while address in self.exec_in(server, ['ip', 'addr']):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(1)
+        self.assertEqual('', self.value('port', 'show', 'extra', '-c',
+                                        'device_id'))
+        self.openstack('port', 'delete', 'extra')
+        self.openstack('network', 'delete', 'second')
+
+    def addresses(self, server):
+        return json.loads(self.openstack('server', 'show', server, '-c',
+                                         'addresses', '-f', 'json'))[
+            'addresses']
+
+    def exec_in(self, server, argv):
+        return self.docker.exec_start(self.docker.exec_create(
+            'nova-' + server, argv)).decode()
+
+    def http_from(self, server, address, wait=False):
+        """What ``address`` serves on port 80, asked from inside
+        ``server``; with ``wait``, until it answers."""
+        deadline = time.monotonic() + 30
+        while True:
+            said = self.exec_in(server, [
+                '/bin/sh', '-c', 'echo -e "GET / HTTP/1.0\\r\\n\\r" | '
+                'nc -w 3 %s 80' % address])
+            if not wait or ' 200 OK' in said:
+                return said
+            self.assertLess(time.monotonic(), deadline, said)
+            time.sleep(0.5)
+
+    def http_from_host(self, address, wait=False):
+        """What ``address`` serves on port 80, asked from the host; None
+        when nothing answers."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection((address, 80), timeout=3) as s:
+                    s.sendall(b'GET / HTTP/1.0\r\n\r\n')
+                    return s.makefile('rb').read().decode()
+            except OSError:
+                if not wait:
+                    return None
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.5)
+
+    def ping_from(self, server, address):
+        pid = self.state_of(server)['Pid']
+        return subprocess.run(
+            ['nsenter', '--net=/proc/%d/ns/net' % pid, 'busybox', 'ping',
+             '-c', '1', '-W', '5', address], capture_output=True).returncode
 
     def _check_isolation(self):
         """The demo user cannot see or touch the administrator's servers
