@@ -596,6 +596,9 @@ class DockerDriver(driver.ComputeDriver):
                                 power_on=True, share_info=None):
         """The container from before the move, back under its name with
         its old limits and filesystem."""
+        if network_info:
+            self._revert_networked(instance, network_info, power_on)
+            return
         waiting = spec.resize_container_name(instance.uuid)
         with self._operating_on(instance) as name:
             # Removing what nova's destroy left of the moved container.
@@ -606,18 +609,41 @@ class DockerDriver(driver.ComputeDriver):
             if power_on:
                 self._start_networked(instance, name, network_info)
 
+    def _revert_networked(self, instance, network_info, power_on):
+        """Revert an instance with ports: a container made again from the
+        filesystem committed for the move, as the waiting one cannot start:
+        the namespace holder it joined went with the ports, and a
+        container never joins another namespace."""
+        waiting = spec.resize_container_name(instance.uuid)
+        with self._operating_on(instance) as name:
+            if not self._waits(instance, waiting, name):
+                return
+            # What nova's destroy left of the moved container.
+            self._engine.remove(name)
+        vifs.check_supported(network_info)
+        image = self._images.moved(self._images.move_reference(instance))
+        self._create(instance, image, network_info, power_on,
+                     self._ensure_netns)
+        # Only now: until the instance runs again a retry needs it.
+        self._remove_waiting(instance)
+
     def _return_to(self, instance, waiting, name, replace):
         """Put the container ``waiting`` back under ``name``, once
         ``replace(name)`` has removed what runs there now; nothing if an
         earlier attempt did it already."""
+        if self._waits(instance, waiting, name):
+            replace(name)
+            self._engine.rename(waiting, name)
+
+    def _waits(self, instance, waiting, name):
+        """Whether container ``waiting`` is there to return to."""
         try:
             self._engine.inspect(waiting)
         except exception.ContainerNotFound:
             LOG.info('No %s to return to; keeping %s', waiting, name,
                      instance=instance)
-            return
-        replace(name)
-        self._engine.rename(waiting, name)
+            return False
+        return True
 
     def delete_instance_files(self, instance):
         """What a failed move left for a deleted instance (nova's periodic

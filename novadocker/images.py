@@ -499,12 +499,16 @@ class ImageHandler:
         """Commit stopped container ``name`` of ``instance`` as an image
         any host can create the instance again from: this engine has it,
         the registry has it for the others. Returns its name."""
-        reference = registry_source(self.registry, glance_repository_tag(
-            instance.image_ref, MOVE_TAG + instance.uuid))
+        reference = self.move_reference(instance)
         image_id = self._engine.commit(name, reference, pause=False)
         self.records.put(reference, image_id)
         self._share(reference, image_id)
         return reference
+
+    def move_reference(self, instance):
+        """Where commit_for_move puts ``instance``'s filesystem."""
+        return registry_source(self.registry, glance_repository_tag(
+            instance.image_ref, MOVE_TAG + instance.uuid))
 
     def moved(self, reference):
         """The engine image committed by commit_for_move on any host."""

@@ -5,6 +5,7 @@ holding Debian's static busybox. Every container a test creates carries a
 host label unique to that test, and only those are removed afterwards.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -133,6 +134,16 @@ class DriverTestCase(testtools.TestCase):
                         all=True, filters={'label': label}):
                     self.client.remove_container(container['Id'], force=True,
                                                  v=True)
+
+    def remove_moving_image(self, instance):
+        """The image commit_for_move made of ``instance``, once the
+        containers using it are gone."""
+        self.remove_containers()
+        reference = images.registry_source(
+            self.registry, images.glance_repository_tag(
+                instance.image_ref, images.MOVE_TAG + instance.uuid))
+        with contextlib.suppress(docker.errors.NotFound):
+            self.client.remove_image(reference)
 
     def glance_image(self, kind='server', source=None, **meta):
         """ImageMeta of a Glance image whose data the engine already has:

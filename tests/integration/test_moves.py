@@ -7,10 +7,6 @@ flavor), and later either ``confirm_migration`` on the source, or
 source (the instance has its old flavor again).
 """
 
-import contextlib
-
-import docker
-
 from nova import exception as nova_exception
 
 from novadocker import images
@@ -30,18 +26,10 @@ class MoveTest(base.DriverTestCase):
                                        flavor=fakes.flavor(memory_mb=64))
         self.driver.spawn(self.context, self.instance, self.image_meta, [],
                           None, {}, network_info=[])
-        self.addCleanup(self._remove_moving_image)
+        self.addCleanup(self.remove_moving_image, self.instance)
         name = spec.container_name(self.instance.uuid)
         self.client.exec_start(self.client.exec_create(name, WRITE))
         self.before = self.inspect(self.instance)['Id']
-
-    def _remove_moving_image(self):
-        self.remove_containers()
-        reference = images.registry_source(
-            self.registry, images.glance_repository_tag(
-                self.image_meta.id, images.MOVE_TAG + self.instance.uuid))
-        with contextlib.suppress(docker.errors.NotFound):
-            self.client.remove_image(reference)
 
     def move(self, drv=None, memory_mb=128):
         """Move to ``drv``'s host (this one by default) with a new flavor;

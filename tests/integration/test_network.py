@@ -150,6 +150,24 @@ class NetworkTest(base.DriverTestCase):
         self.assertPortInside(db, 22)
         self.assertReaches(db, '10.77.0.21')
 
+    def test_resize_reverted_on_this_host_keeps_its_ports(self):
+        web = self.boot(self.port(41))
+        network_info = [self.port(42)]
+        db = self.boot(*network_info, image_ref=uuidutils.generate_uuid())
+        self.addCleanup(self.remove_moving_image, db)
+        disk_info = self.driver.migrate_disk_and_power_off(
+            self.context, db, '127.0.0.1', None, network_info, timeout=5)
+        self.driver.finish_migration(self.context, None, db, disk_info,
+                                     network_info, self.glance_image(), True,
+                                     {})
+        self.assertReaches(web, '10.77.0.42')
+        # nova: destroy on the destination, revert on the source.
+        self.driver.destroy(self.context, db, network_info)
+        self.driver.finish_revert_migration(self.context, db, network_info,
+                                            None)
+        self.assertPortInside(db, 42)
+        self.assertReaches(web, '10.77.0.42')
+
     def assertPortInside(self, instance, number):
         """eth0 of ``instance`` is port ``number`` of self.port()."""
         _, addresses = self.run_in(instance, 'ip', 'addr', 'show', 'eth0')
