@@ -14,13 +14,12 @@ from novadocker_sandbox import config
 # [compute-feature-enabled] flags Tempest leaves off and the driver
 # offers.
 ENABLED = ('resize', 'cold_migration', 'config_drive', 'rescue',
-           'serial_console')
+           'serial_console', 'interface_attach')
 # [compute-feature-enabled] flags set to false, and why.
 DISABLED = {
     'live_migration': 'a container cannot move while it runs',
     'metadata_service': 'no metadata service reaches containers yet (the '
                         'config drive does)',
-    'interface_attach': 'Tempest runs without Neutron yet',
     'attach_encrypted_volume': 'the sandbox runs no Cinder',
     'vnc_console': 'a container has no graphical console',
     'spice_console': 'a container has no graphical console',
@@ -69,8 +68,14 @@ def write(path, directory, image_id, flavor_ids):
             'container_formats': 'docker',
             'disk_formats': 'raw',
         },
+        # Tempest's projects get a network, subnet and router each
+        # (create_isolated_networks); their routers have no gateway.
+        'network-feature-enabled': {
+            # Refused by the sandbox's policy: NAT (see neutron.py).
+            'floating_ips': 'false',
+        },
         'service_available': {
-            'nova': 'true', 'glance': 'true', 'neutron': 'false',
+            'nova': 'true', 'glance': 'true', 'neutron': 'true',
             'cinder': 'false', 'swift': 'false', 'horizon': 'false',
         },
         'validation': {'run_validation': 'false'},

@@ -3,7 +3,8 @@
 Everything is real: ``nova-docker-sandbox`` (the console script), keystone,
 RabbitMQ, MariaDB, placement, glance-api and nova's services as separate
 processes, the Docker engine and registry, and the ``openstack`` executable
-from python-openstackclient with real tokens. The tests of this module run
+from python-openstackclient with real tokens; Tempest's subset runs on the
+same sandbox (one "up" for both). The tests of this module run
 one after the other (.stestr.conf groups them): the sandbox's ports are
 fixed.
 """
@@ -11,6 +12,7 @@ fixed.
 import glob
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -33,6 +35,8 @@ from novadocker_sandbox import procs
 from tests.integration import base as integration
 
 BIN = os.path.join(sys.prefix, 'bin')
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 REGISTRY = 'http://127.0.0.1:5042/v2/'
 ADMIN = 'nova-docker'
 DEMO = 'nova-docker-demo'
@@ -216,6 +220,7 @@ class SandboxTest(testtools.TestCase):
         self.assertIn('already running', self.sandbox('up').stdout)
         self._check_services()
         self._check_identities()
+        self._check_tempest()
         self._check_lifecycle()
         self._check_networking()
         self._check_isolation()
@@ -268,6 +273,23 @@ class SandboxTest(testtools.TestCase):
         self.assertEqual(
             {'compute', 'identity', 'image', 'placement', 'network'},
             set(self.value('catalog', 'list', '-c', 'Type').split()))
+
+    def _check_tempest(self):
+        """Tempest's compute API tests, the README's subset
+        (``tools/tempest.sh --subset``), on this same sandbox: the peer's
+        own proof, as the original nova-docker's gate ran them against
+        devstack. Tempest works in projects of its own and cleans up."""
+        result = subprocess.run(
+            ['bash', os.path.join(ROOT, 'tools', 'tempest.sh'), '--subset'],
+            env=self.env, capture_output=True, text=True, timeout=1800,
+            cwd=ROOT)
+        totals = re.search(r'(?m)^(\d+) passed, (\d+) failed, (\d+) skipped$',
+                           result.stdout)
+        self.assertIsNotNone(totals, result.stdout[-3000:] + result.stderr)
+        passed, failed, _ = map(int, totals.groups())
+        self.assertEqual((0, 0), (failed, result.returncode),
+                         result.stdout[-6000:])
+        self.assertGreater(passed, 50)
 
     def _check_lifecycle(self):
         """The demo user's servers, images and snapshots."""
