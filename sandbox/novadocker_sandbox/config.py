@@ -122,6 +122,10 @@ compute_driver = docker.DockerDriver
 # server is.
 allow_resize_to_same_host = true
 transport_url = rabbit://nova:{rabbit}@{host}:{rabbit_port}/
+# nova's defaults, spelled out: a boot waits for Neutron's
+# network-vif-plugged and fails without it.
+vif_plugging_is_fatal = true
+vif_plugging_timeout = 300
 debug = {debug}
 {default}
 [api]
