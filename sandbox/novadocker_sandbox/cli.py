@@ -520,8 +520,10 @@ class Sandbox:
         image = self.glance('GET', '/images?name=demo')['images']
         flavors = {f['name']: f['id']
                    for f in self.nova('GET', '/flavors')['flavors']}
+        extensions = [e['alias'] for e in
+                      self.neutron('GET', '/extensions')['extensions']]
         tempest.write(path, self.dir, image[0]['id'],
-                      [flavors['m1.tiny'], flavors['m1.small']])
+                      [flavors['m1.tiny'], flavors['m1.small']], extensions)
 
     # --- status and logs -------------------------------------------------
 

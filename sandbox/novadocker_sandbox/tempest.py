@@ -26,10 +26,18 @@ DISABLED = {
 }
 
 
-def write(path, directory, image_id, flavor_ids):
+# Neutron extensions loaded but not usable in the sandbox, and why.
+UNSET_EXTENSIONS = {
+    'auto-allocated-topology': 'no default subnet pool, and "public" is not '
+                               'the default external network',
+}
+
+
+def write(path, directory, image_id, flavor_ids, network_extensions):
     """Write tempest.conf for the sandbox whose state is ``directory``.
 
-    ``flavor_ids`` are two flavors' ids, the smaller first.
+    ``flavor_ids`` are two flavors' ids, the smaller first;
+    ``network_extensions`` the aliases of the API extensions Neutron has.
     """
     secret = config.passwords(directory)
     conf = configparser.ConfigParser()
@@ -73,6 +81,10 @@ def write(path, directory, image_id, flavor_ids):
         'network-feature-enabled': {
             # Refused by the sandbox's policy: NAT (see neutron.py).
             'floating_ips': 'false',
+            # Neutron's, less what the sandbox does not set up: Tempest
+            # assumes "all" otherwise.
+            'api_extensions': ','.join(sorted(
+                set(network_extensions) - set(UNSET_EXTENSIONS))),
         },
         'service_available': {
             'nova': 'true', 'glance': 'true', 'neutron': 'true',
