@@ -1,12 +1,17 @@
-"""The sandbox: time from "up" to the first ACTIVE server, and its memory.
+"""The sandbox: time from "up" to the first ACTIVE server, the cost of a
+port, and its memory.
 
 Runs ``nova-docker-sandbox up`` in a fresh state directory (packages
 already installed), boots the demo image through the compute API as the
-demo user, and reports the time from the command to ACTIVE, the resident
-memory of each of the sandbox's processes (with their children) with one
-server running, and the time keystone takes to issue a token; then
-``down``. For scale, the same run times ``docker run`` of an image of the
-same kind. The sandbox's ports must be free.
+demo user, and reports the time from the command to ACTIVE; then boots
+servers with a port on ``private`` and without one (``networks: none``),
+interleaved, each deleted before the next, and reports the ratio run by
+run: what Neutron's port flow (port creation, binding, OVN, the plug and
+network-vif-plugged) costs a boot. Then the resident memory of each of
+the sandbox's processes (with their children) with one server running,
+and the time keystone takes to issue a token; then ``down``. For scale,
+the same run times ``docker run`` of an image of the same kind. The
+sandbox's ports must be free.
 """
 
 import argparse
@@ -24,6 +29,7 @@ import requests
 from novadocker_sandbox import config
 from novadocker_sandbox import keystone
 from novadocker_sandbox import procs
+from bench import common
 from tests.integration import base
 
 TOKENS = 20
@@ -39,29 +45,56 @@ def _demo_token(state):
                           config.DEMO)[0]
 
 
-def _first_active(token):
-    api = config.url('nova-api') + '/v2.1'
-    headers = {'X-Auth-Token': token,
-               'OpenStack-API-Version': 'compute latest'}
-    flavor = requests.get(api + '/flavors?name=m1.tiny', headers=headers,
-                          timeout=30).json()['flavors']
-    image = requests.get(config.url('glance-api') + '/v2/images?name=demo',
-                         headers=headers, timeout=30).json()['images'][0]
-    server = requests.post(api + '/servers', timeout=30, headers=headers,
-                           json={'server': {
-                               'name': 'bench', 'imageRef': image['id'],
-                               'flavorRef': flavor[0]['id'],
-                               'networks': 'none'}})
-    server.raise_for_status()
-    url = api + '/servers/' + server.json()['server']['id']
-    while True:
-        status = requests.get(url, headers=headers,
-                              timeout=30).json()['server']['status']
-        if status == 'ACTIVE':
-            return
-        if status == 'ERROR':
-            raise RuntimeError('the benchmark server went to ERROR')
-        time.sleep(0.1)
+class _Compute:
+    """The compute API as the demo user."""
+
+    def __init__(self, token):
+        self.api = config.url('nova-api') + '/v2.1'
+        self.headers = {'X-Auth-Token': token,
+                        'OpenStack-API-Version': 'compute latest'}
+        self.flavor = self._get('/flavors?name=m1.tiny')['flavors'][0]['id']
+        self.image = requests.get(
+            config.url('glance-api') + '/v2/images?name=demo',
+            headers=self.headers, timeout=30).json()['images'][0]['id']
+
+    def _get(self, path):
+        response = requests.get(self.api + path, headers=self.headers,
+                                timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def active(self, networks):
+        """Seconds from the request to ACTIVE of a server with
+        ``networks`` ('none', or 'auto': a port on the project's
+        network); the server's id."""
+        start = time.perf_counter()
+        server = requests.post(self.api + '/servers', timeout=30,
+                               headers=self.headers, json={'server': {
+                                   'name': 'bench', 'imageRef': self.image,
+                                   'flavorRef': self.flavor,
+                                   'networks': networks}})
+        server.raise_for_status()
+        server = server.json()['server']['id']
+        while True:
+            status = self._get('/servers/' + server)['server']['status']
+            if status == 'ACTIVE':
+                return time.perf_counter() - start, server
+            if status == 'ERROR':
+                raise RuntimeError('the benchmark server went to ERROR')
+            time.sleep(0.1)
+
+    def delete(self, server):
+        requests.delete(self.api + '/servers/' + server,
+                        headers=self.headers, timeout=30).raise_for_status()
+        while requests.get(self.api + '/servers/' + server,
+                           headers=self.headers,
+                           timeout=30).status_code != 404:
+            time.sleep(0.2)
+
+    def boot_time(self, networks):
+        elapsed, server = self.active(networks)
+        self.delete(server)
+        return elapsed
 
 
 def _memory(state):
@@ -95,7 +128,10 @@ def _raw_docker_run(client):
 
 
 def main():
-    argparse.ArgumentParser(description=__doc__).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--runs', type=int, default=5,
+                        help='boots with and without a port (default: 5)')
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         state = os.path.join(directory, 'state')
         env = dict(os.environ, NOVA_DOCKER_SANDBOX_DIR=state,
@@ -104,10 +140,14 @@ def main():
         _sandbox(env, 'up')
         try:
             up = time.perf_counter() - start
-            command = time.perf_counter()
-            _first_active(_demo_token(state))
-            active = time.perf_counter() - command
+            compute = _Compute(_demo_token(state))
+            active, first = compute.active('none')
+            boots = {'auto': [], 'none': []}
+            for _ in range(args.runs):
+                for networks, times in boots.items():
+                    times.append(compute.boot_time(networks))
             memory = _memory(state)
+            compute.delete(first)
             tokens = _token_times(state)
         finally:
             _sandbox(env, 'down')
@@ -115,6 +155,12 @@ def main():
     print('sandbox up (fresh state):          %6.1f s' % up)
     print('command to first ACTIVE server:    %6.1f s' % active)
     print('raw docker create + start:         %6.3f s' % raw)
+    print('boot to ACTIVE, %d interleaved runs: with a port %s, without '
+          '%s; ratio %s' % (
+              args.runs, common.spread(boots['auto'], ' s'),
+              common.spread(boots['none'], ' s'), common.spread(
+                  [p / n for p, n in zip(boots['auto'], boots['none'])],
+                  '')))
     print('keystone token (%d): median %.3f s, min %.3f s, max %.3f s'
           % (TOKENS, statistics.median(tokens), min(tokens), max(tokens)))
     print('memory with one server (MiB): %s; total %.0f' % (
