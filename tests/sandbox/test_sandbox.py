@@ -476,22 +476,27 @@ class SandboxTest(testtools.TestCase):
             self.assertLess(time.monotonic(), deadline, 'port 80 stayed open')
 
     def _check_routing(self, server, address):
-        """A server on a second network of the project reaches none on
-        "private" until the router joins the two."""
+        """A server on a second network of the project, booted on a port
+        the user made, reaches none on "private" until the router joins
+        the two."""
         self.openstack('network', 'create', 'second')
         self.openstack('subnet', 'create', '--network', 'second',
                        '--subnet-range', '10.0.1.0/24', 'second-v4')
+        self.openstack('port', 'create', '--network', 'second', '--fixed-ip',
+                       'ip-address=10.0.1.50', 'far-port')
         far = self.value('server', 'create', '--image', 'demo', '--flavor',
-                         'm1.tiny', '--nic', 'net-id=second', 'net3', '-c',
-                         'id')
+                         'm1.tiny', '--port', 'far-port', 'net3', '-c', 'id')
         self.wait_status(far, 'ACTIVE')
-        self.assertTrue(self.addresses(far)['second'][0].startswith(
-            '10.0.1.'))
+        self.assertEqual({'second': ['10.0.1.50']}, self.addresses(far))
         self.assertNotIn('Hello', self.http_from(far, address))
         self.openstack('router', 'add', 'subnet', 'router1', 'second-v4')
         self.assertIn('Hello from nova-docker: net1',
                       self.http_from(far, address, wait=True))
         self.openstack('server', 'delete', '--wait', far)
+        # The user's port outlives the server, detached.
+        self.assertEqual('', self.value('port', 'show', 'far-port', '-c',
+                                        'device_id'))
+        self.openstack('port', 'delete', 'far-port')
         self.openstack('router', 'remove', 'subnet', 'router1', 'second-v4')
 
     def _check_port_attachment(self, server):
