@@ -182,9 +182,7 @@ class Sandbox:
 
     def token(self):
         if not self._token:
-            self._token = keystone.token(
-                config.ADMIN, config.passwords(self.dir)[config.ADMIN],
-                config.ADMIN)[0]
+            self._token = keystone.user_token(self.dir, config.ADMIN)
         return self._token
 
     def call(self, service, method, path, token=None, **kwargs):
@@ -363,7 +361,7 @@ class Sandbox:
                 'ip_version': 4, 'cidr': ovn.PUBLIC_CIDR,
                 'gateway_ip': ovn.HOST_ADDRESS, 'enable_dhcp': False}])
         # The demo user's own: the network and router are its project's.
-        token = self._demo_token()
+        token = keystone.user_token(self.dir, config.DEMO)
         _, subnets = self._network(token, {'name': PRIVATE}, [
             {'ip_version': 4, 'cidr': PRIVATE_CIDR},
             {'ip_version': 6, 'cidr': PRIVATE_CIDR_V6,
@@ -403,17 +401,13 @@ class Sandbox:
         gateway: the way in, as the cloud has no NAT."""
         # The demo project's router alone: another project's of that name
         # does not get the host's route.
-        routers = self.neutron('GET', '/routers', token=self._demo_token(),
-                               params={'name': ROUTER})['routers']
+        routers = self.neutron(
+            'GET', '/routers', params={'name': ROUTER},
+            token=keystone.user_token(self.dir, config.DEMO))['routers']
         for router in routers:
             for ip in router['external_gateway_info']['external_fixed_ips']:
                 if ':' not in ip['ip_address']:
                     ovn.route_through(PRIVATE_CIDR, ip['ip_address'])
-
-    def _demo_token(self):
-        return keystone.token(config.DEMO,
-                              config.passwords(self.dir)[config.DEMO],
-                              config.DEMO)[0]
 
     def _upload_demo(self, client):
         reference = demo.build(client)

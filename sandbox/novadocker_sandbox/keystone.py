@@ -59,6 +59,12 @@ def token(user, password, project):
     return response.headers['X-Subject-Token'], response.json()['token']
 
 
+def user_token(directory, user):
+    """A token of the sandbox's ``user`` (ADMIN or DEMO), in the project
+    of that name."""
+    return token(user, config.passwords(directory)[user], user)[0]
+
+
 class _Admin:
     """Keystone's API as its administrator: find-or-create helpers."""
 
