@@ -614,13 +614,13 @@ class DockerDriver(driver.ComputeDriver):
         filesystem committed for the move, as the waiting one cannot start:
         the namespace holder it joined went with the ports, and a
         container never joins another namespace."""
+        vifs.check_supported(network_info)
         waiting = spec.resize_container_name(instance.uuid)
         with self._operating_on(instance) as name:
             if not self._waits(instance, waiting, name):
                 return
             # What nova's destroy left of the moved container.
             self._engine.remove(name)
-        vifs.check_supported(network_info)
         image = self._images.moved(self._images.move_reference(instance))
         self._create(instance, image, network_info, power_on,
                      self._ensure_netns)
