@@ -474,6 +474,7 @@ class SandboxTest(testtools.TestCase):
         deadline = time.monotonic() + 30
         while self.http_from_host(address) is not None:
             self.assertLess(time.monotonic(), deadline, 'port 80 stayed open')
+            time.sleep(0.5)
 
     def _check_routing(self, server, address):
         """A server on a second network of the project, booted on a port
