@@ -7,6 +7,7 @@ changed. MariaDB listens on a unix socket only; RabbitMQ and its port
 mapper on loopback.
 """
 
+import hashlib
 import os
 import subprocess
 
@@ -129,8 +130,51 @@ def dockerd_command(directory, host):
             '--pidfile', os.path.join(base, 'dockerd.pid'),
             '--host', config.engine_url(directory, host),
             # The machine's first engine owns docker0 and the iptables
-            # chains; the driver's containers need neither.
-            '--bridge', 'none', '--iptables=false', '--ip-masq=false']
+            # chains. Not "--bridge none": an engine started so deletes
+            # docker0 from under the first one.
+            '--bridge', engine_bridge(host), '--iptables=false',
+            '--ip-masq=false']
+
+
+def engine_bridge(host):
+    """The Linux bridge of compute host ``host``'s own engine's default
+    network, named after the host in the 15 characters an interface name
+    may have."""
+    return 'nd-' + hashlib.sha256(host.encode()).hexdigest()[:12]
+
+
+def _bridge_made(directory, host):
+    return os.path.join(config.engine_dir(directory, host), 'bridge-made')
+
+
+def engine_bridge_add(directory, host):
+    """Make ``host``'s engine bridge (dockerd gives it a free subnet); one
+    of that name the sandbox did not make is refused, not reused."""
+    bridge = engine_bridge(host)
+    made = _bridge_made(directory, host)
+    if os.path.exists(os.path.join('/sys/class/net', bridge)):
+        if not os.path.exists(made):
+            raise RuntimeError(
+                'the host already has an interface %s that this sandbox did '
+                'not make; remove it (ip link delete %s) or compute host %s '
+                'cannot have its own engine' % (bridge, bridge, host))
+        return
+    with open(made, 'w') as f:
+        f.write('the sandbox made %s\n' % bridge)
+    procs.run(['ip', 'link', 'add', 'name', bridge, 'type', 'bridge'],
+              'making the bridge %s of %s\'s engine' % (bridge, host))
+
+
+def engine_bridge_remove(directory, host):
+    """Remove ``host``'s engine bridge once its engine stopped."""
+    made = _bridge_made(directory, host)
+    if not os.path.exists(made):
+        return
+    bridge = engine_bridge(host)
+    if os.path.exists(os.path.join('/sys/class/net', bridge)):
+        procs.run(['ip', 'link', 'delete', bridge],
+                  'removing the bridge %s of %s\'s engine' % (bridge, host))
+    os.remove(made)
 
 
 def engine_answers(url):

@@ -167,16 +167,27 @@ class Sandbox:
     def _stop_processes(self, names=None):
         """Stop the sandbox's processes (or those of ``names``), the last
         stage to start first, each stage's side by side."""
-        stages = [[s.name for s in stage] for stage in self.stages()]
-        for stage in reversed(stages):
-            stage = [name for name in stage if not names or name in names]
-            running = {name: self.pid(name) for name in stage}
+        for stage in reversed(self.stages()):
+            stage = [s for s in stage if not names or s.name in names]
+            running = {s.name: self.pid(s.name) for s in stage}
             running = {name: pid for name, pid in running.items() if pid}
             for name, pid in running.items():
                 say('stopping %s (pid %d)' % (name, pid))
             procs.stop(list(running.values()), STOP_TIMEOUT)
-            for name in stage:
-                procs.remove_pid(self.path('run', name + '.pid'))
+            for service in stage:
+                procs.remove_pid(self.path('run', service.name + '.pid'))
+                self._after(service)
+
+    @staticmethod
+    def _after(service):
+        """Undo what ``service`` needed on the host; a failure is told and
+        the rest of the stop goes on."""
+        if not service.after:
+            return
+        try:
+            service.after()
+        except (OSError, RuntimeError) as e:
+            say('could not clean up after %s: %s' % (service.name, e))
 
     # --- HTTP -----------------------------------------------------------
 

@@ -33,9 +33,10 @@ class Service:
     env: dict = dataclasses.field(default_factory=dict)
     # Answers True once the service serves; None: running is enough.
     ready: typing.Optional[typing.Callable[[], bool]] = None
-    # Runs before the process starts / once it is ready.
+    # Runs before the process starts / once it is ready / once it stopped.
     prepare: typing.Optional[typing.Callable[[], None]] = None
     then: typing.Optional[typing.Callable[[], None]] = None
+    after: typing.Optional[typing.Callable[[], None]] = None
 
 
 def answers(url):
@@ -90,7 +91,11 @@ def compute_stages(venv, directory, host):
     url = config.engine_url(directory, host)
     return [[Service('dockerd-' + host,
                      backing.dockerd_command(directory, host),
-                     ready=lambda: backing.engine_answers(url))],
+                     ready=lambda: backing.engine_answers(url),
+                     prepare=lambda: backing.engine_bridge_add(directory,
+                                                               host),
+                     after=lambda: backing.engine_bridge_remove(directory,
+                                                                host))],
             [compute]]
 
 

@@ -28,6 +28,7 @@ import websocket
 import yaml
 
 from novadocker import spec
+from novadocker_sandbox import backing
 from novadocker_sandbox import config
 from novadocker_sandbox import keystone
 from novadocker_sandbox import ovn
@@ -195,6 +196,19 @@ class SandboxTest(testtools.TestCase):
             self.assertEqual(1, result.returncode)
             self.assertIn(message % self.state, result.stderr)
         self.assertEqual(['precious'], os.listdir(self.state))
+
+    def test_an_engine_bridge_it_did_not_make_is_left_alone(self):
+        bridge = backing.engine_bridge(THIRD)
+        subprocess.run(['ip', 'link', 'add', 'name', bridge, 'type',
+                        'bridge'], check=True)
+        self.addCleanup(subprocess.run, ['ip', 'link', 'delete', bridge])
+        os.makedirs(config.engine_dir(self.dir, THIRD))
+        error = self.assertRaises(RuntimeError, backing.engine_bridge_add,
+                                  self.dir, THIRD)
+        self.assertIn('already has an interface %s that this sandbox did '
+                      'not make' % bridge, str(error))
+        backing.engine_bridge_remove(self.dir, THIRD)
+        self.assertTrue(self._interface(bridge))
 
     def test_a_service_that_cannot_start_is_named_and_all_stopped(self):
         # A "glance virtualenv" without glance: glance-api cannot start
@@ -596,8 +610,14 @@ class SandboxTest(testtools.TestCase):
         takes a server, and they leave."""
         self.assertIn('compute host %s is up' % SECOND,
                       self.sandbox('add-compute', SECOND).stdout)
+        first_bridge = self.docker.inspect_network('bridge')['Options'][
+            'com.docker.network.bridge.name']
         self.assertIn('its own Docker engine', self.sandbox(
             'add-compute', '--own-engine', THIRD).stdout)
+        # The new engine has a bridge of its own and leaves the first
+        # engine's alone.
+        self.assertTrue(self._interface(first_bridge))
+        self.assertTrue(self._interface(backing.engine_bridge(THIRD)))
         hypervisors = self.value('hypervisor', 'list', '-c',
                                  'Hypervisor Hostname', '-c', 'State',
                                  cloud=ADMIN).splitlines()
@@ -638,6 +658,12 @@ class SandboxTest(testtools.TestCase):
             'hypervisor', 'list', '-c', 'Hypervisor Hostname', cloud=ADMIN))
         self.assertFalse(os.path.exists(os.path.join(self.state, 'compute',
                                                      THIRD)))
+        self.assertFalse(self._interface(backing.engine_bridge(THIRD)))
+        self.assertTrue(self._interface(first_bridge))
+
+    @staticmethod
+    def _interface(name):
+        return os.path.exists(os.path.join('/sys/class/net', name))
 
     def engine(self, host):
         if host != THIRD:
