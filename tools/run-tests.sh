@@ -15,7 +15,7 @@ export NOVA_DOCKER_NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
 
 WITH_OVS=1 WITH_SANDBOX=1 bash tools/services.sh
 
-bash tools/venvs.sh test-requirements.txt
+WITH_TEMPEST=1 bash tools/venvs.sh test-requirements.txt
 
 export OS_NOVA_DISABLE_EVENTLET_PATCHING=True
 # nova's test base fails a test that runs longer than this instead of

@@ -4,7 +4,8 @@
 # arguments, NOVA_DOCKER_GLANCE_VENV (default .venv-glance) with glance-api,
 # which runs as a child process (glance takes over the process-wide
 # configuration and logging), and NOVA_DOCKER_NEUTRON_VENV (default
-# .venv-neutron) with the sandbox's neutron API.
+# .venv-neutron) with the sandbox's neutron API, and with WITH_TEMPEST=1
+# NOVA_DOCKER_TEMPEST_VENV (default .venv-tempest) with Tempest.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,21 +13,41 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
 NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
+TEMPEST_VENV=${NOVA_DOCKER_TEMPEST_VENV:-$PWD/.venv-tempest}
 
-for venv in "$VENV" "$GLANCE_VENV" "$NEUTRON_VENV"; do
+# install VENV PIP-ARGS...: make VENV if needed and install into it, pip's
+# output into VENV/install.log.
+install() {
+    local venv=$1
+    shift
     if [ ! -x "$venv/bin/python" ]; then
-        echo "venvs: creating $venv" >&2
         "$PYTHON" -m venv "$venv"
     fi
-done
+    echo "venvs: installing $* into $venv" >&2
+    "$venv/bin/pip" install -q "$@" > "$venv/install.log" 2>&1 || {
+        tail -20 "$venv/install.log" >&2
+        return 1
+    }
+}
+
+# Side by side: on a fresh machine pip waits on downloads more than on
+# the cores, and the virtualenvs share nothing.
+pids=()
+install "$GLANCE_VENV" -r tools/glance-requirements.txt & pids+=($!)
+install "$NEUTRON_VENV" -r tools/neutron-requirements.txt & pids+=($!)
+# WITH_TEMPEST=1: also Tempest's (tools/tempest.sh makes it on first use
+# otherwise, which inside a test counts against the test's time).
+if [ "${WITH_TEMPEST:-0}" = 1 ]; then
+    install "$TEMPEST_VENV" -r tools/tempest-requirements.txt & pids+=($!)
+fi
 requirements=(-r requirements.txt)
 for file in "$@"; do requirements+=(-r "$file"); done
-echo "venvs: installing requirements into $VENV" >&2
-"$VENV/bin/pip" install -q "${requirements[@]}"
-echo "venvs: installing glance into $GLANCE_VENV" >&2
-"$GLANCE_VENV/bin/pip" install -q -r tools/glance-requirements.txt
-echo "venvs: installing neutron into $NEUTRON_VENV" >&2
-"$NEUTRON_VENV/bin/pip" install -q -r tools/neutron-requirements.txt
+status=0
+install "$VENV" "${requirements[@]}" || status=1
+for pid in "${pids[@]}"; do
+    wait "$pid" || status=1
+done
+[ "$status" = 0 ] || exit 1
 # Not editable: nova/virt/docker must land inside nova's own package
 # directory for nova's loader to find it.
 "$VENV/bin/pip" install -q --no-deps --force-reinstall . ./sandbox
