@@ -334,31 +334,10 @@ class SandboxTest(testtools.TestCase):
         self.assertIn('hello from web1', serial_session(
             url, b'echo "hello from $(hostname)"\n', b'hello from web1'))
 
-        started = self.state_of(web)['StartedAt']
-        self.openstack('server', 'reboot', 'web1')
-        self.wait_status(web, 'ACTIVE')
-        self.assertNotEqual(started, self.state_of(web)['StartedAt'])
-        started = self.state_of(web)['StartedAt']
-        self.openstack('server', 'reboot', '--hard', 'web1')
-        self.wait_status(web, 'ACTIVE')
-        self.assertNotEqual(started, self.state_of(web)['StartedAt'])
-
-        self.openstack('server', 'stop', 'web1')
-        self.wait_status(web, 'SHUTOFF')
-        self.assertFalse(self.state_of(web)['Running'])
-        self.openstack('server', 'start', 'web1')
-        self.wait_status(web, 'ACTIVE')
-        self.assertTrue(self.state_of(web)['Running'])
-
-        for action, status, undo in (('pause', 'PAUSED', 'unpause'),
-                                     ('suspend', 'SUSPENDED', 'resume')):
-            self.openstack('server', action, 'web1')
-            self.wait_status(web, status)
-            self.assertEqual(status, self.status('web1'))
-            self.assertTrue(self.state_of(web)['Paused'])
-            self.openstack('server', undo, 'web1')
-            self.wait_status(web, 'ACTIVE')
-            self.assertFalse(self.state_of(web)['Paused'])
+        # Reboots, stop/start, pause and suspend are the Tempest subset's
+        # (through this sandbox's API) and _check_security_group's (with
+        # the server's address); the functional tier compares each with
+        # the container.
 
         # Resized where it runs (the sandbox has one host), confirmed.
         self.openstack('server', 'resize', '--flavor', 'm1.small', 'web1')
