@@ -65,6 +65,10 @@ PRIVATE_CIDR = '10.0.0.0/24'
 PRIVATE_CIDR_V6 = 'fd4e:6f76:6100::/64'
 ROUTER = 'router1'
 PUBLIC = 'public'
+# Where "--nic auto" takes a project's network from: each project that has
+# none gets a /26 of it, behind a router of its own on "public".
+DEFAULT_POOL = 'shared-default-v4'
+DEFAULT_POOL_CIDR = '10.1.0.0/16'
 # Written once the first start completed: flavors, demo image, identities.
 INITIALIZED = 'initialized'
 
@@ -363,14 +367,20 @@ class Sandbox:
         """``public``, the provider network the host is on, and the demo
         project's own ``private`` network (a server booted without --nic
         gets a port on it, as on any cloud with one network per project),
-        routed to ``public`` by the project's router. What an earlier,
-        interrupted first start made is kept."""
+        routed to ``public`` by the project's router; ``public`` as the
+        default external network and a shared default subnet pool, from
+        which Neutron makes the network of a project that has none when a
+        server asks for ``--nic auto``. What an earlier, interrupted first
+        start made is kept."""
         public, _ = self._network(None, {
-            'name': PUBLIC, 'router:external': True,
+            'name': PUBLIC, 'router:external': True, 'is_default': True,
             'provider:network_type': 'flat',
             'provider:physical_network': ovn.PHYSNET}, [{
                 'ip_version': 4, 'cidr': ovn.PUBLIC_CIDR,
                 'gateway_ip': ovn.HOST_ADDRESS, 'enable_dhcp': False}])
+        self._made(None, 'subnetpool', {
+            'name': DEFAULT_POOL, 'prefixes': [DEFAULT_POOL_CIDR],
+            'default_prefixlen': 26, 'shared': True, 'is_default': True})
         # The demo user's own: the network and router are its project's.
         token = keystone.user_token(self.dir, config.DEMO)
         _, subnets = self._network(token, {'name': PRIVATE}, [
@@ -714,7 +724,8 @@ Both users' passwords are in {clouds_yaml}
 (entries nova-docker and nova-docker-demo). Logs and data: {dir}
 Everything listens on 127.0.0.1 only. Servers get a port on the demo
 project's network "private" (10.0.0.0/24 and {private_v6}, OVN), or none
-with --nic none. The host is {host_address} on the network "public" and
+with --nic none; --nic auto gives a project without a network one of its
+own. The host is {host_address} on the network "public" and
 reaches servers on "private" through the demo project's router, where the
 security group lets it (no NAT, no floating IPs):
   openstack security group rule create --protocol tcp --dst-port 80 default

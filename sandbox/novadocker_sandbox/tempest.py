@@ -26,13 +26,6 @@ DISABLED = {
 }
 
 
-# Neutron extensions loaded but not usable in the sandbox, and why.
-UNSET_EXTENSIONS = {
-    'auto-allocated-topology': 'no default subnet pool, and "public" is not '
-                               'the default external network',
-}
-
-
 def write(path, directory, image_id, flavor_ids, network_extensions):
     """Write tempest.conf for the sandbox whose state is ``directory``.
 
@@ -81,10 +74,8 @@ def write(path, directory, image_id, flavor_ids, network_extensions):
         'network-feature-enabled': {
             # Refused by the sandbox's policy: NAT (see neutron.py).
             'floating_ips': 'false',
-            # Neutron's, less what the sandbox does not set up: Tempest
-            # assumes "all" otherwise.
-            'api_extensions': ','.join(sorted(
-                set(network_extensions) - set(UNSET_EXTENSIONS))),
+            # What Neutron reports: Tempest assumes "all" otherwise.
+            'api_extensions': ','.join(sorted(network_extensions)),
         },
         'service_available': {
             'nova': 'true', 'glance': 'true', 'neutron': 'true',
