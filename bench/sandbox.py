@@ -48,9 +48,13 @@ class _Compute:
         self.headers = {'X-Auth-Token': token,
                         'OpenStack-API-Version': 'compute latest'}
         self.flavor = self._get('/flavors?name=m1.tiny')['flavors'][0]['id']
-        self.image = requests.get(
+        images = requests.get(
             config.url('glance-api') + '/v2/images?name=demo',
-            headers=self.headers, timeout=30).json()['images'][0]['id']
+            headers=self.headers, timeout=30)
+        images.raise_for_status()
+        if not images.json()['images']:
+            raise RuntimeError('the sandbox has no "demo" image in Glance')
+        self.image = images.json()['images'][0]['id']
 
     def _get(self, path):
         response = requests.get(self.api + path, headers=self.headers,
