@@ -143,6 +143,10 @@ def engine_bridge(host):
     return 'nd-' + hashlib.sha256(host.encode()).hexdigest()[:12]
 
 
+def interface_exists(name):
+    return os.path.exists(os.path.join('/sys/class/net', name))
+
+
 def _bridge_made(directory, host):
     return os.path.join(config.engine_dir(directory, host), 'bridge-made')
 
@@ -152,7 +156,7 @@ def engine_bridge_add(directory, host):
     of that name the sandbox did not make is refused, not reused."""
     bridge = engine_bridge(host)
     made = _bridge_made(directory, host)
-    if os.path.exists(os.path.join('/sys/class/net', bridge)):
+    if interface_exists(bridge):
         if not os.path.exists(made):
             raise RuntimeError(
                 'the host already has an interface %s that this sandbox did '
@@ -171,7 +175,7 @@ def engine_bridge_remove(directory, host):
     if not os.path.exists(made):
         return
     bridge = engine_bridge(host)
-    if os.path.exists(os.path.join('/sys/class/net', bridge)):
+    if interface_exists(bridge):
         procs.run(['ip', 'link', 'delete', bridge],
                   'removing the bridge %s of %s\'s engine' % (bridge, host))
     os.remove(made)

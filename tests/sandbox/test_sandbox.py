@@ -208,7 +208,7 @@ class SandboxTest(testtools.TestCase):
         self.assertIn('already has an interface %s that this sandbox did '
                       'not make' % bridge, str(error))
         backing.engine_bridge_remove(self.dir, THIRD)
-        self.assertTrue(self._interface(bridge))
+        self.assertTrue(backing.interface_exists(bridge))
 
     def test_a_service_that_cannot_start_is_named_and_all_stopped(self):
         # A "glance virtualenv" without glance: glance-api cannot start
@@ -595,8 +595,9 @@ class SandboxTest(testtools.TestCase):
             'add-compute', '--own-engine', THIRD).stdout)
         # The new engine has a bridge of its own and leaves the first
         # engine's alone.
-        self.assertTrue(self._interface(first_bridge))
-        self.assertTrue(self._interface(backing.engine_bridge(THIRD)))
+        self.assertTrue(backing.interface_exists(first_bridge))
+        own_bridge = backing.engine_bridge(THIRD)
+        self.assertTrue(backing.interface_exists(own_bridge))
         hypervisors = self.value('hypervisor', 'list', '-c',
                                  'Hypervisor Hostname', '-c', 'State',
                                  cloud=ADMIN).splitlines()
@@ -637,12 +638,8 @@ class SandboxTest(testtools.TestCase):
             'hypervisor', 'list', '-c', 'Hypervisor Hostname', cloud=ADMIN))
         self.assertFalse(os.path.exists(os.path.join(self.state, 'compute',
                                                      THIRD)))
-        self.assertFalse(self._interface(backing.engine_bridge(THIRD)))
-        self.assertTrue(self._interface(first_bridge))
-
-    @staticmethod
-    def _interface(name):
-        return os.path.exists(os.path.join('/sys/class/net', name))
+        self.assertFalse(backing.interface_exists(own_bridge))
+        self.assertTrue(backing.interface_exists(first_bridge))
 
     def engine(self, host):
         if host != THIRD:
