@@ -121,9 +121,6 @@ class SandboxTest(testtools.TestCase):
         self.assertNotEqual(0, result.returncode, (args, result.stdout))
         return result.stderr
 
-    def status(self, server):
-        return self.value('server', 'show', server, '-c', 'status')
-
     def token(self, cloud=DEMO):
         with open(self.clouds_yaml) as f:
             auth = yaml.safe_load(f)['clouds'][cloud]['auth']
