@@ -34,7 +34,9 @@ filesystem_store_datadir = {dir}/staging
 filesystem_store_datadir = {dir}/tasks
 [image_format]
 container_formats = bare,docker
-disk_formats = raw,qcow2
+# "docker": Horizon offers its "Docker" image format only when glance
+# lists it (and then sends raw with container format docker).
+disk_formats = raw,qcow2,docker
 [paste_deploy]
 flavor = {flavor}
 config_file = {dir}/glance-api-paste.ini
@@ -54,11 +56,14 @@ policy_file = {dir}/policy.yaml
 POLICY = '"publicize_image": ""\n'
 
 
-def configure(venv, directory, database=None, authtoken=None):
+def configure(venv, directory, database=None, authtoken=None,
+              metadefs=False):
     """Write glance-api's configuration into ``directory``; sync its DB.
 
     ``database`` defaults to sqlite in ``directory``; ``authtoken``, a
-    ``[keystone_authtoken]`` section, puts glance behind keystone. Keeps an
+    ``[keystone_authtoken]`` section, puts glance behind keystone;
+    ``metadefs``: also load glance's metadata definitions, as deployments
+    do (Horizon's image pages fail on a glance that has none). Keeps an
     existing database and image store, so a stopped glance-api comes back
     with its images.
     """
@@ -74,8 +79,13 @@ def configure(venv, directory, database=None, authtoken=None):
     if not authtoken:
         with open(os.path.join(directory, 'policy.yaml'), 'w') as f:
             f.write(POLICY)
-    procs.run([os.path.join(venv, 'bin', 'glance-manage'), '--config-file',
-               conf, 'db_sync'], 'glance-manage db_sync')
+    manage = [os.path.join(venv, 'bin', 'glance-manage'), '--config-file',
+              conf]
+    procs.run(manage + ['db_sync'], 'glance-manage db_sync')
+    if metadefs:
+        procs.run(manage + ['db_load_metadefs', os.path.join(
+            venv, 'etc', 'glance', 'metadefs')],
+            'glance-manage db_load_metadefs')
 
 
 def command(venv, address):
