@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 export VENV=${VENV:-.venv}
 # A real glance-api runs in the tests, from its own virtualenv.
 export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
-# The sandbox's neutron API, from its own virtualenv.
+# The sandbox's neutron API and dashboard, from virtualenvs of their own.
 export NOVA_DOCKER_NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
+export NOVA_DOCKER_HORIZON_VENV=${NOVA_DOCKER_HORIZON_VENV:-$PWD/.venv-horizon}
 
 WITH_OVS=1 WITH_SANDBOX=1 bash tools/services.sh
 

@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 export VENV=${VENV:-.venv}
 export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
 export NOVA_DOCKER_NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
+export NOVA_DOCKER_HORIZON_VENV=${NOVA_DOCKER_HORIZON_VENV:-$PWD/.venv-horizon}
 export NOVA_DOCKER_SANDBOX_DIR=${NOVA_DOCKER_SANDBOX_DIR:-/var/lib/nova-docker/sandbox}
 
 if [ "${1:-}" = up ]; then

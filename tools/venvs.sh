@@ -3,8 +3,9 @@
 # sandbox's distribution (sandbox/) and the requirement files given as
 # arguments, NOVA_DOCKER_GLANCE_VENV (default .venv-glance) with glance-api,
 # which runs as a child process (glance takes over the process-wide
-# configuration and logging), and NOVA_DOCKER_NEUTRON_VENV (default
-# .venv-neutron) with the sandbox's neutron API, and with WITH_TEMPEST=1
+# configuration and logging), NOVA_DOCKER_NEUTRON_VENV (default
+# .venv-neutron) with the sandbox's neutron API, NOVA_DOCKER_HORIZON_VENV
+# (default .venv-horizon) with its dashboard, and with WITH_TEMPEST=1
 # NOVA_DOCKER_TEMPEST_VENV (default .venv-tempest) with Tempest.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
 NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
+HORIZON_VENV=${NOVA_DOCKER_HORIZON_VENV:-$PWD/.venv-horizon}
 TEMPEST_VENV=${NOVA_DOCKER_TEMPEST_VENV:-$PWD/.venv-tempest}
 
 # install VENV PIP-ARGS...: make VENV if needed and install into it, pip's
@@ -35,6 +37,7 @@ install() {
 pids=()
 install "$GLANCE_VENV" -r tools/glance-requirements.txt & pids+=($!)
 install "$NEUTRON_VENV" -r tools/neutron-requirements.txt & pids+=($!)
+install "$HORIZON_VENV" -r tools/horizon-requirements.txt & pids+=($!)
 # WITH_TEMPEST=1: also Tempest's (tools/tempest.sh makes it on first use
 # otherwise, which inside a test counts against the test's time).
 if [ "${WITH_TEMPEST:-0}" = 1 ]; then

@@ -12,6 +12,7 @@ compute hosts; ``status``, ``logs`` and ``down`` do what they say.
 import argparse
 import concurrent.futures
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -69,6 +70,8 @@ PUBLIC = 'public'
 # none gets a /26 of it, behind a router of its own on "public".
 DEFAULT_POOL = 'shared-default-v4'
 DEFAULT_POOL_CIDR = '10.1.0.0/16'
+# The services run from virtualenvs of their own ("up --SERVICE-venv").
+VENV_SERVICES = tuple(f.name for f in dataclasses.fields(services.Venvs))
 # Written once the first start completed: flavors, demo image, identities.
 INITIALIZED = 'initialized'
 
@@ -83,12 +86,10 @@ def say(message):
 
 class Sandbox:
 
-    def __init__(self, directory, glance_venv=None, clouds_yaml=None,
-                 neutron_venv=None):
+    def __init__(self, directory, venvs=None, clouds_yaml=None):
         self.dir = os.path.abspath(directory)
         self.venv = sys.prefix
-        self.glance_venv = glance_venv or ''
-        self.neutron_venv = neutron_venv or ''
+        self.venvs = venvs or services.Venvs()
         self.clouds_yaml = clouds_yaml
         self._token = None
 
@@ -100,7 +101,7 @@ class Sandbox:
     def stages(self):
         """Every stage of processes, those of added compute hosts last."""
         return services.stages(
-            self.venv, self.glance_venv, self.neutron_venv, self.dir,
+            self.venv, self.venvs, self.dir,
             self._service_up,
             not os.path.exists(self.path(INITIALIZED))) + [
                 stage for host in config.compute_hosts(self.dir)[1:]
@@ -252,12 +253,14 @@ class Sandbox:
             # What ovn-controller's preparation set, whatever stage failed.
             ovn.forget(self.dir)
             raise
-        say(USAGE.format(seconds=time.monotonic() - started,
-                         clouds_yaml=self.clouds_yaml, dir=self.dir,
-                         private_v6=PRIVATE_CIDR_V6,
-                         host_address=ovn.HOST_ADDRESS,
-                         activate=os.path.join(sys.prefix, 'bin',
-                                               'activate')))
+        secret = config.passwords(self.dir)
+        say(USAGE.format(
+            seconds=time.monotonic() - started, clouds_yaml=self.clouds_yaml,
+            dir=self.dir, dashboard=config.url('horizon') + '/',
+            admin=config.ADMIN, admin_password=secret[config.ADMIN],
+            demo=config.DEMO, demo_password=secret[config.DEMO],
+            private_v6=PRIVATE_CIDR_V6, host_address=ovn.HOST_ADDRESS,
+            activate=os.path.join(sys.prefix, 'bin', 'activate')))
 
     def _start_services(self):
         deadline = time.monotonic() + READY_TIMEOUT
@@ -720,8 +723,11 @@ The nova-docker sandbox is up ({seconds:.0f} s).
   nova-docker-sandbox status | logs [-f] SERVICE | down [--keep]
   nova-docker-sandbox add-compute NAME | remove-compute NAME
 
-Both users' passwords are in {clouds_yaml}
-(entries nova-docker and nova-docker-demo). Logs and data: {dir}
+The dashboard: {dashboard}  (domain Default)
+  user {demo}, password {demo_password}
+  user {admin}, password {admin_password}  (the administrator)
+The same users are in {clouds_yaml}
+(entries nova-docker-demo and nova-docker). Logs and data: {dir}
 Everything listens on 127.0.0.1 only. Servers get a port on the demo
 project's network "private" (10.0.0.0/24 and {private_v6}, OVN), or none
 with --nic none; --nic auto gives a project without a network one of its
@@ -744,14 +750,12 @@ def main(argv=None):
         help='databases, images, logs and pid files (default: %(default)s)')
     commands = parser.add_subparsers(dest='command', required=True)
     up = commands.add_parser('up', help='start the sandbox')
-    up.add_argument(
-        '--glance-venv', default=os.environ.get('NOVA_DOCKER_GLANCE_VENV'),
-        required='NOVA_DOCKER_GLANCE_VENV' not in os.environ,
-        help='virtualenv with glance installed (NOVA_DOCKER_GLANCE_VENV)')
-    up.add_argument(
-        '--neutron-venv', default=os.environ.get('NOVA_DOCKER_NEUTRON_VENV'),
-        required='NOVA_DOCKER_NEUTRON_VENV' not in os.environ,
-        help='virtualenv with neutron installed (NOVA_DOCKER_NEUTRON_VENV)')
+    for service in VENV_SERVICES:
+        variable = 'NOVA_DOCKER_%s_VENV' % service.upper()
+        up.add_argument(
+            '--%s-venv' % service, default=os.environ.get(variable),
+            required=variable not in os.environ,
+            help='virtualenv with %s installed (%s)' % (service, variable))
     up.add_argument(
         '--clouds-yaml', default=os.environ.get(
             'OS_CLIENT_CONFIG_FILE',
@@ -786,9 +790,9 @@ def main(argv=None):
 
     # Databases, logs, passwords and clouds.yaml are the user's alone.
     os.umask(0o077)
-    sandbox = Sandbox(args.state_dir, getattr(args, 'glance_venv', None),
-                      getattr(args, 'clouds_yaml', None),
-                      getattr(args, 'neutron_venv', None))
+    sandbox = Sandbox(args.state_dir, services.Venvs(**{
+        service: getattr(args, service + '_venv', None) or ''
+        for service in VENV_SERVICES}), getattr(args, 'clouds_yaml', None))
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     actions = {
         'up': sandbox.up,

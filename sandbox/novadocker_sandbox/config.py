@@ -18,6 +18,7 @@ PORTS = {
     'placement-api': 8778,
     'glance-api': 9292,
     'neutron-api': 9696,
+    'horizon': 8080,
     'nova-serialproxy': 6083,
     'rabbitmq': 5672,
     'epmd': 4369,
@@ -52,15 +53,17 @@ def identity_url():
 def passwords(directory):
     """The sandbox's generated passwords, made on first use and kept.
 
-    Keys: the keystone users, ``rabbitmq``, ``db-<account>`` and
-    ``registry`` (the compute hosts' registry_shared_secret).
+    Keys: the keystone users, ``rabbitmq``, ``db-<account>``,
+    ``registry`` (the compute hosts' registry_shared_secret) and
+    ``horizon`` (the dashboard's key for its sessions and signatures).
     """
     path = os.path.join(directory, 'passwords.yaml')
     values = {}
     if os.path.exists(path):
         with open(path) as f:
             values = yaml.safe_load(f)
-    names = ((ADMIN, DEMO) + SERVICE_USERS + ('rabbitmq', 'registry') +
+    names = ((ADMIN, DEMO) + SERVICE_USERS +
+             ('rabbitmq', 'registry', 'horizon') +
              tuple('db-' + account for account in DATABASES))
     missing = {name: secrets.token_urlsafe(18) for name in names
                if name not in values}

@@ -17,6 +17,7 @@ import requests
 from novadocker_sandbox import backing
 from novadocker_sandbox import config
 from novadocker_sandbox import glance
+from novadocker_sandbox import horizon
 from novadocker_sandbox import keystone
 from novadocker_sandbox import neutron
 from novadocker_sandbox import ovn
@@ -37,6 +38,15 @@ class Service:
     prepare: typing.Optional[typing.Callable[[], None]] = None
     then: typing.Optional[typing.Callable[[], None]] = None
     after: typing.Optional[typing.Callable[[], None]] = None
+
+
+@dataclasses.dataclass
+class Venvs:
+    """The virtualenvs of the services whose dependencies are not nova's
+    (nova's own is the sandbox's)."""
+    glance: str = ''
+    neutron: str = ''
+    horizon: str = ''
 
 
 def answers(url):
@@ -99,10 +109,10 @@ def compute_stages(venv, directory, host):
             [compute]]
 
 
-def stages(venv, glance_venv, neutron_venv, directory, service_up,
-           first_start=False):
+def stages(venv, venvs, directory, service_up, first_start=False):
     """The sandbox's services, stage by stage, in the order they start.
 
+    ``venv``: nova's virtualenv; ``venvs``: the others (``Venvs``).
     ``service_up(binary)`` tells whether nova reports the service ``binary``
     up; ``first_start``: also bootstrap keystone and make the sandbox's
     identities and catalog.
@@ -142,20 +152,26 @@ def stages(venv, glance_venv, neutron_venv, directory, service_up,
                  {'OS_PLACEMENT_CONFIG_DIR': path('placement')},
                  ready=answers(config.url('placement-api'))),
          Service('glance-api',
-                 glance.command(glance_venv, _address('glance-api')),
+                 glance.command(venvs.glance, _address('glance-api')),
                  glance.environment(glance_dir),
                  ready=answers(config.url('glance-api') + '/versions'),
                  prepare=lambda: glance.configure(
-                     glance_venv, glance_dir,
+                     venvs.glance, glance_dir,
                      config.database_url(directory, 'glance', 'glance'),
                      config.authtoken(directory, 'glance'),
                      metadefs=first_start)),
          Service('neutron-api',
-                 neutron.command(neutron_venv, directory,
+                 neutron.command(venvs.neutron, directory,
                                  _address('neutron-api')),
                  neutron.environment(directory),
                  ready=answers(config.url('neutron-api')),
-                 prepare=lambda: neutron.configure(neutron_venv,
+                 prepare=lambda: neutron.configure(venvs.neutron,
+                                                   directory)),
+         Service('horizon',
+                 horizon.command(venvs.horizon, _address('horizon')),
+                 horizon.environment(directory),
+                 ready=answers(config.url('horizon') + '/auth/login/'),
+                 prepare=lambda: horizon.configure(venvs.horizon,
                                                    directory)),
          Service('nova-api', _app(venv, 'nova-api', 'nova.wsgi.osapi_compute'),
                  {'OS_NOVA_CONFIG_DIR': path('nova'),

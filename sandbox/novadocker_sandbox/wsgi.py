@@ -18,7 +18,8 @@ def app(module):
     return importlib.import_module(module).application
 
 
-def command(venv, address, application, threads=4, pythonpath=None):
+def command(venv, address, application, threads=4, pythonpath=None,
+            timeout=None):
     """gunicorn serving ``application`` (``module:name``) on ``address``.
 
     One worker: the services keep caches and locks per process, and one is
@@ -28,5 +29,6 @@ def command(venv, address, application, threads=4, pythonpath=None):
     return [os.path.join(venv, 'bin', 'gunicorn'), '--bind', address,
             '--workers', '1', '--threads', str(threads),
             '--graceful-timeout', '5', '--no-control-socket'] + (
-                ['--pythonpath', pythonpath] if pythonpath else []) + [
+                ['--pythonpath', pythonpath] if pythonpath else []) + (
+                ['--timeout', str(timeout)] if timeout else []) + [
                 application]
