@@ -14,7 +14,7 @@ export NOVA_DOCKER_GLANCE_VENV=${NOVA_DOCKER_GLANCE_VENV:-$PWD/.venv-glance}
 export NOVA_DOCKER_NEUTRON_VENV=${NOVA_DOCKER_NEUTRON_VENV:-$PWD/.venv-neutron}
 export NOVA_DOCKER_HORIZON_VENV=${NOVA_DOCKER_HORIZON_VENV:-$PWD/.venv-horizon}
 
-WITH_OVS=1 WITH_SANDBOX=1 bash tools/services.sh
+WITH_OVS=1 WITH_SANDBOX=1 WITH_BROWSER=1 bash tools/services.sh
 
 WITH_TEMPEST=1 bash tools/venvs.sh test-requirements.txt
 

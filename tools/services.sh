@@ -11,6 +11,8 @@
 # With WITH_SANDBOX=1 (the sandbox and its tests) also Debian's mariadb-server,
 # rabbitmq-server, ovn-central and ovn-host, installed but not started: the
 # sandbox runs its own.
+# With WITH_BROWSER=1 (the dashboard's browser test, tools/screenshots.sh)
+# also Debian's chromium and chromium-driver.
 # Logs of what this script starts go to STATE_DIR (default /var/lib/nova-docker),
 # with a pid file for each (dockerd.pid, registry.pid; ovs.started for Open
 # vSwitch, which ovs-ctl stops): whoever asked for it can stop what was
@@ -40,12 +42,19 @@ if [ "${WITH_SANDBOX:-0}" = 1 ]; then
     command -v ovn-northd >/dev/null || need_packages+=(ovn-central)
     command -v ovn-controller >/dev/null || need_packages+=(ovn-host)
 fi
-if [ ${#need_packages[@]} -gt 0 ]; then
+# Without their recommends: chromium's bring avahi, printing helpers and
+# more system services.
+lean_packages=()
+if [ "${WITH_BROWSER:-0}" = 1 ]; then
+    command -v chromium >/dev/null || lean_packages+=(chromium)
+    command -v chromedriver >/dev/null || lean_packages+=(chromium-driver)
+fi
+if [ $((${#need_packages[@]} + ${#lean_packages[@]})) -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
-        say "missing ${need_packages[*]}; run as root to install them"
+        say "missing ${need_packages[*]} ${lean_packages[*]}; run as root to install them"
         exit 1
     fi
-    say "installing ${need_packages[*]}"
+    say "installing ${need_packages[*]} ${lean_packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
     # Packages must not start system services: a system RabbitMQ or MariaDB
     # would take the ports the sandbox's own use.
@@ -56,7 +65,13 @@ if [ ${#need_packages[@]} -gt 0 ]; then
         trap 'rm -f $policy' EXIT
     fi
     apt-get update -qq
-    apt-get install -y -qq "${need_packages[@]}" >/dev/null
+    if [ ${#need_packages[@]} -gt 0 ]; then
+        apt-get install -y -qq "${need_packages[@]}" >/dev/null
+    fi
+    if [ ${#lean_packages[@]} -gt 0 ]; then
+        apt-get install -y -qq --no-install-recommends "${lean_packages[@]}" \
+            >/dev/null
+    fi
     rm -f $policy
     trap - EXIT
 fi

@@ -34,6 +34,7 @@ from novadocker_sandbox import keystone
 from novadocker_sandbox import ovn
 from novadocker_sandbox import procs
 from tests.integration import base as integration
+from tests.sandbox import dashboard
 
 BIN = os.path.join(sys.prefix, 'bin')
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -226,11 +227,15 @@ class SandboxTest(testtools.TestCase):
         up = self.sandbox('up')
         self.addCleanup(self.sandbox, 'down', check=False)
         self.assertIn('The nova-docker sandbox is up', up.stdout)
+        self.assertIn('The dashboard: http://127.0.0.1:8080/', up.stdout)
+        for cloud in (ADMIN, DEMO):
+            self.assertIn(self.password(cloud), up.stdout)
         # The sandbox's own output: no library's warnings.
         self.assertNotIn('Eventlet', up.stdout + up.stderr)
         self.assertIn('already running', self.sandbox('up').stdout)
         self._check_services()
         self._check_identities()
+        self._check_dashboard()
         self._check_tempest()
         self._check_lifecycle()
         self._check_networking()
@@ -245,7 +250,7 @@ class SandboxTest(testtools.TestCase):
                      'glance-api', 'neutron-api', 'ovn-nb-db', 'ovn-sb-db',
                      'ovn-northd', 'ovn-controller', 'nova-api',
                      'nova-conductor', 'nova-scheduler', 'nova-serialproxy',
-                     'nova-compute'):
+                     'nova-compute', 'horizon'):
             self.assertRegex(status, r'(?m)^%s +(answers|running) +pid '
                              % name)
         pids = self._pids()
@@ -284,6 +289,84 @@ class SandboxTest(testtools.TestCase):
         self.assertEqual(
             {'compute', 'identity', 'image', 'placement', 'network'},
             set(self.value('catalog', 'list', '-c', 'Type').split()))
+
+    def password(self, cloud):
+        with open(self.clouds_yaml) as f:
+            return yaml.safe_load(f)['clouds'][cloud]['auth']['password']
+
+    def _check_dashboard(self):
+        """A person's session in Horizon, in a real browser: every step
+        is checked against the engine."""
+        browser = dashboard.Dashboard(config.url('horizon'))
+        self.addCleanup(browser.close)
+        browser.login(config.DEMO, self.password(DEMO))
+        server = browser.launch('dash1', 'demo', 'm1.tiny', 'private')
+        browser.wait_instance(server, 'Active', 'Running')
+        self.assertTrue(self.state_of(server)['Running'])
+        self.assertIn('Hello from nova-docker: dash1',
+                      browser.console_log(server))
+        for action, status, power_state, running, paused in (
+                ('soft_reboot', 'Active', 'Running', True, False),
+                ('reboot', 'Active', 'Running', True, False),
+                ('stop', 'Shutoff', 'Shut Down', False, False),
+                ('start', 'Active', 'Running', True, False),
+                ('pause', 'Paused', 'Paused', True, True),
+                # "Resume Instance" is the same toggle.
+                ('pause', 'Active', 'Running', True, False)):
+            before = self.state_of(server)
+            browser.act(server, action)
+            browser.wait_instance(server, status, power_state)
+            after = self.state_of(server)
+            self.assertEqual((running, paused),
+                             (after['Running'], after['Paused']), action)
+            if action.endswith('reboot'):
+                self.assertNotEqual(before['StartedAt'], after['StartedAt'])
+
+        self.assertEqual('Snapshot', browser.snapshot(server,
+                                                      'dash1-snap')['Type'])
+        # An image uploaded from the page as "Docker", and a file that is
+        # not an image, uploaded the same way.
+        saved = os.path.join(self.dir, 'mine.tar')
+        with open(saved, 'wb') as f:
+            for chunk in self.docker.get_image(integration.test_image()):
+                f.write(chunk)
+        browser.create_image('dash-mine', saved)
+        junk = os.path.join(self.dir, 'junk.tar')
+        with open(junk, 'wb') as f:
+            f.write(b'not a Docker image\n' * 100)
+        browser.create_image('dash-junk', junk)
+        copy = browser.launch('dash2', 'dash1-snap', 'm1.tiny',
+                              source='Instance Snapshot')
+        mine = browser.launch('dash3', 'dash-mine', 'm1.tiny')
+        bad = browser.launch('dash4', 'dash-junk', 'm1.tiny')
+        for booted in (copy, mine):
+            browser.wait_instance(booted, 'Active', 'Running')
+            self.assertTrue(self.state_of(booted)['Running'])
+        self.assertEqual(self.docker.inspect_image(integration.test_image())[
+            'Config']['Cmd'], self.container(mine)['Config']['Cmd'])
+        browser.wait_until(lambda: browser.instance(bad).get(
+            'Status') == 'Error', 'dash4 in Error', dashboard.SERVER_TIMEOUT)
+        self.assertIn('its data is not a Docker image tarball',
+                      browser.fault(bad))
+
+        for gone in (server, copy, mine, bad):
+            browser.act(gone, 'delete')
+        browser.wait_until(lambda: not browser.instances(),
+                           'the deleted instances off the page',
+                           dashboard.SERVER_TIMEOUT)
+        for gone in (server, copy, mine):
+            self.wait_status(gone, 'DELETED')
+            self.assertRaises(docker.errors.NotFound, self.container, gone)
+
+        # The images go too: the checks after these count theirs.
+        self.openstack('image', 'delete', 'dash1-snap', 'dash-mine',
+                       'dash-junk')
+
+        browser.logout()
+        browser.login(config.ADMIN, self.password(ADMIN))
+        self.assertEqual([(config.COMPUTE_HOST, 'docker')], [
+            (row['Hostname'], row['Type'])
+            for row in browser.hypervisors()])
 
     def _check_tempest(self):
         """Tempest's compute API tests, the README's subset
@@ -369,17 +452,10 @@ class SandboxTest(testtools.TestCase):
             self.assertLess(time.monotonic(), deadline)
             time.sleep(1)
         self.wait_status(web, 'ACTIVE')
-        copy = self.value('server', 'create', '--image', 'web1-snap',
-                          '--flavor', 'm1.tiny', '--nic', 'none', 'web2',
-                          '-c', 'id')
-        self.wait_status(copy, 'ACTIVE')
-        self.assertTrue(self.state_of(copy)['Running'])
-
-        self.openstack('server', 'delete', 'web2')
-        self.wait_status(copy, 'DELETED')
-        self.assertRaises(docker.errors.NotFound, self.container, copy)
+        # Booting a snapshot and deleting servers: the dashboard's session.
         self.openstack('image', 'delete', 'mine')
-        self.assertNotIn('mine', self.value('image', 'list', '-c', 'Name'))
+        self.assertNotIn('mine', self.value('image', 'list', '-c',
+                                            'Name').split())
         # Its registry copies (the image, web1's filesystem committed for
         # the resize, each with the signature the compute host pushed) go
         # when an administrator prunes the registry.
