@@ -561,7 +561,7 @@ class Sandbox:
                                     % (pid, procs.tree_rss(pid) / 2 ** 20)
                                     if pid else ''))
         for service in ('keystone', 'nova-api', 'placement-api',
-                        'glance-api'):
+                        'glance-api', 'neutron-api', 'horizon'):
             say('%-18s %s' % (service, config.url(service)))
         try:
             servers = self.nova('GET', '/servers/detail?all_tenants=1')
