@@ -42,8 +42,8 @@ import yaml
 
 CHROMEDRIVER = '/usr/bin/chromedriver'
 # Horizon renders a page in a few seconds on a busy host; nova takes
-# longer to create a server or change its state when other clients keep
-# it busy (Tempest runs beside the dashboard's test).
+# longer to create a server or change its state while the test suite's
+# other worker keeps the cores busy.
 PAGE_TIMEOUT = 60
 SERVER_TIMEOUT = 180
 WINDOW = (1600, 1000)
@@ -145,6 +145,10 @@ class Dashboard:
         return [e.text for e in self.browser.find_elements(
             By.CSS_SELECTOR, '.messages .alert, toast .alert')]
 
+    def errors(self):
+        """The alerts that report an error."""
+        return [m for m in self.messages() if m.startswith('Error')]
+
     # --- session --------------------------------------------------------
 
     def login(self, user, password):
@@ -209,12 +213,11 @@ class Dashboard:
         # The wizard may have said it could not load something a launch
         # does not need (server groups, quotas): what counts is what it
         # says once Launch Instance is clicked.
-        before = self.messages()
+        before = self.errors()
         self.click(self.find('.modal-dialog button.finish'))
 
         def launched():
-            errors = [m for m in self.messages()
-                      if m.startswith('Error') and m not in before]
+            errors = [m for m in self.errors() if m not in before]
             if errors:
                 raise DashboardError('launching %s: %s' % (name, errors))
             return self.instance_id(name)
@@ -284,7 +287,7 @@ class Dashboard:
         wait.WebDriverWait(self.browser, PAGE_TIMEOUT).until(
             expected_conditions.staleness_of(page))
         self.wait_for(By.CSS_SELECTOR, '#content_body')
-        errors = [m for m in self.messages() if m.startswith('Error')]
+        errors = self.errors()
         if errors:
             raise DashboardError('%s on %s: %s' % (action, server_id, errors))
 
@@ -317,10 +320,10 @@ class Dashboard:
     def images(self):
         """The Images page's rows, by image name."""
         self.go('/project/images')
-        self.wait_until(lambda: self.table('hz-resource-table table'),
-                        'the images table')
-        return {row['Name']: row
-                for row in self.table('hz-resource-table table')}
+        # Angular fills the table once the page is there.
+        rows = self.wait_until(lambda: self.table('hz-resource-table table'),
+                               'the images table')
+        return {row['Name']: row for row in rows}
 
     def hypervisors(self):
         """Admin > Compute > Hypervisors: the hypervisors' rows."""
@@ -365,9 +368,8 @@ def screenshots(directory, clouds_yaml, url):
     try:
         demo = clouds['nova-docker-demo']['auth']
         browser.login(demo['username'], demo['password'])
-        browser.go('/project/instances/')
-        running = [row['#id'][len('instances__row__'):]
-                   for row in browser.table('#instances')
+        running = [server_id
+                   for server_id, row in browser.instances().items()
                    if row['Power State'] == 'Running']
         launched = None
         if not running:

@@ -136,9 +136,13 @@ class SandboxTest(testtools.TestCase):
         self.assertNotEqual(0, result.returncode, (args, result.stdout))
         return result.stderr
 
-    def token(self, cloud=DEMO):
+    def cloud(self, name):
+        """The clouds.yaml entry ``up`` wrote for ``name``."""
         with open(self.clouds_yaml) as f:
-            auth = yaml.safe_load(f)['clouds'][cloud]['auth']
+            return yaml.safe_load(f)['clouds'][name]
+
+    def token(self, cloud=DEMO):
+        auth = self.cloud(cloud)['auth']
         return keystone.token(auth['username'], auth['password'],
                               auth['project_name'])[0]
 
@@ -175,8 +179,7 @@ class SandboxTest(testtools.TestCase):
     def prune_registry(self, cloud):
         """nova-docker-registry-prune, with ``cloud``'s credentials in the
         OS_* variables an operator's cron job would set."""
-        with open(self.clouds_yaml) as f:
-            entry = yaml.safe_load(f)['clouds'][cloud]
+        entry = self.cloud(cloud)
         env = dict(self.env, OS_REGION_NAME=entry['region_name'], **{
             'OS_' + key.upper(): value
             for key, value in entry['auth'].items()})
@@ -243,7 +246,7 @@ class SandboxTest(testtools.TestCase):
         self.assertIn('The nova-docker sandbox is up', up.stdout)
         self.assertIn('The dashboard: http://127.0.0.1:8080/', up.stdout)
         for cloud in (ADMIN, DEMO):
-            self.assertIn(self.password(cloud), up.stdout)
+            self.assertIn(self.cloud(cloud)['auth']['password'], up.stdout)
         # The sandbox's own output: no library's warnings.
         self.assertNotIn('Eventlet', up.stdout + up.stderr)
         self.assertIn('already running', self.sandbox('up').stdout)
@@ -304,16 +307,12 @@ class SandboxTest(testtools.TestCase):
             {'compute', 'identity', 'image', 'placement', 'network'},
             set(self.value('catalog', 'list', '-c', 'Type').split()))
 
-    def password(self, cloud):
-        with open(self.clouds_yaml) as f:
-            return yaml.safe_load(f)['clouds'][cloud]['auth']['password']
-
     def _check_dashboard(self):
         """A person's session in Horizon, in a real browser: every step
         is checked against the engine."""
         browser = dashboard.Dashboard(config.url('horizon'))
         self.addCleanup(browser.close)
-        browser.login(config.DEMO, self.password(DEMO))
+        browser.login(config.DEMO, self.cloud(DEMO)['auth']['password'])
         server = browser.launch('dash1', 'demo', 'm1.tiny', 'private')
         browser.wait_instance(server, 'Active', 'Running')
         self.assertTrue(self.state_of(server)['Running'])
@@ -377,7 +376,7 @@ class SandboxTest(testtools.TestCase):
                        'dash-junk')
 
         browser.logout()
-        browser.login(config.ADMIN, self.password(ADMIN))
+        browser.login(config.ADMIN, self.cloud(ADMIN)['auth']['password'])
         self.assertEqual([(config.COMPUTE_HOST, 'docker')], [
             (row['Hostname'], row['Type'])
             for row in browser.hypervisors()])
