@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Pure translation of a container's inspection and stats into nova's
+"""Pure translation of an engine Container and its Stats into nova's
 instance diagnostics."""
 
 from oslo_utils import units
@@ -23,49 +23,35 @@ from novadocker import engine
 from novadocker import spec
 
 
-def _blkio_total(stats, operation):
-    entries = (stats.get('blkio_stats') or {}).get(
-        'io_service_bytes_recursive') or []
-    return sum(e.get('value', 0) for e in entries
-               if e.get('op', '').lower() == operation)
-
-
-def instance_diagnostics(instance, details, stats, now):
-    """nova's Diagnostics for a container from inspect and one-shot stats.
+def instance_diagnostics(instance, container, stats, now):
+    """nova's Diagnostics for an inspected engine Container and its Stats.
 
     The ``driver`` field is left unset: nova's enum of drivers has no
     Docker entry, and the API shows an unset field as null.
     """
-    started = engine.parse_time(details['State']['StartedAt'])
-    running = details['State']['Running']
+    started = engine.parse_time(container.started_at)
     diags = diagnostics.Diagnostics(
-        state=spec.power_state_of(details['State']['Status'], instance),
+        state=spec.power_state_of(container.status, instance),
         hypervisor='docker',
         hypervisor_os='linux',
-        uptime=int((now - started).total_seconds()) if running else 0,
+        uptime=(int((now - started).total_seconds()) if container.running
+                else 0),
         config_drive=False)
-    memory = stats.get('memory_stats') or {}
     diags.memory_details = diagnostics.MemoryDiagnostics(
-        maximum=details['HostConfig']['Memory'] // units.Mi,
-        used=memory.get('usage', 0) // units.Mi)
-    cpu_usage = (stats.get('cpu_stats') or {}).get('cpu_usage') or {}
-    per_cpu = cpu_usage.get('percpu_usage')
-    if per_cpu:
-        for cpu_id, nanoseconds in enumerate(per_cpu):
-            diags.add_cpu(id=cpu_id, time=nanoseconds)
-    else:
-        diags.add_cpu(id=0, time=cpu_usage.get('total_usage', 0))
-    for network in (stats.get('networks') or {}).values():
-        diags.add_nic(rx_octets=network.get('rx_bytes'),
-                      rx_errors=network.get('rx_errors'),
-                      rx_drop=network.get('rx_dropped'),
-                      rx_packets=network.get('rx_packets'),
-                      tx_octets=network.get('tx_bytes'),
-                      tx_errors=network.get('tx_errors'),
-                      tx_drop=network.get('tx_dropped'),
-                      tx_packets=network.get('tx_packets'))
-    diags.add_disk(read_bytes=_blkio_total(stats, 'read'),
-                   write_bytes=_blkio_total(stats, 'write'))
+        maximum=container.memory // units.Mi,
+        used=stats.memory_used // units.Mi)
+    for cpu_id, nanoseconds in enumerate(stats.cpu_times):
+        diags.add_cpu(id=cpu_id, time=nanoseconds)
+    for nic in stats.nics:
+        diags.add_nic(rx_octets=nic.get('rx_bytes'),
+                      rx_errors=nic.get('rx_errors'),
+                      rx_drop=nic.get('rx_dropped'),
+                      rx_packets=nic.get('rx_packets'),
+                      tx_octets=nic.get('tx_bytes'),
+                      tx_errors=nic.get('tx_errors'),
+                      tx_drop=nic.get('tx_dropped'),
+                      tx_packets=nic.get('tx_packets'))
+    diags.add_disk(read_bytes=stats.disk_read, write_bytes=stats.disk_write)
     return diags
 
 

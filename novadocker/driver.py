@@ -196,7 +196,7 @@ class DockerDriver(driver.ComputeDriver):
         # is looked at again, under the lock, before it goes.
         instances = set(self.list_instance_uuids())
         for holder in holders:
-            uuid = holder['Labels'].get(spec.LABEL_NETNS_OF)
+            uuid = holder.labels.get(spec.LABEL_NETNS_OF)
             if not uuid or uuid in instances:
                 continue
             with lockutils.lock(_lock_name(uuid)):
@@ -230,9 +230,9 @@ class DockerDriver(driver.ComputeDriver):
     def _labelled(self, label):
         """``label`` of this host's instance containers (not those made by
         hand or by other tools, nor those waiting for a resize)."""
-        return [c['Labels'][label] for c in self._engine.containers(
+        return [c.labels[label] for c in self._engine.containers(
             spec.host_label_filter(self._host))
-            if spec.is_instance_container(c) and c['Labels'].get(label)]
+            if spec.is_instance_container(c) and c.labels.get(label)]
 
     def list_instances(self):
         return self._labelled(spec.LABEL_NAME)
@@ -377,7 +377,7 @@ class DockerDriver(driver.ComputeDriver):
         name = spec.netns_container_name(instance.uuid)
         again = False
         try:
-            running = self._engine.inspect(name)['State']['Running']
+            running = self._engine.inspect(name).running
             again = not running
         except exception.ContainerNotFound:
             self._engine.create(spec.netns_container_spec(
@@ -386,7 +386,7 @@ class DockerDriver(driver.ComputeDriver):
             running = False
         if not running:
             self._engine.start(name)
-        vifs.plug(self._engine.inspect(name)['State']['Pid'], network_info,
+        vifs.plug(self._engine.inspect(name).pid, network_info,
                   instance, again=again)
         return name
 
@@ -422,13 +422,13 @@ class DockerDriver(driver.ComputeDriver):
             except exception.ContainerNotFound as e:
                 raise exception.AttachNeedsPorts(
                     instance_uuid=instance.uuid) from e
-            if not holder['State']['Running']:
+            if not holder.running:
                 # Stopped by an engine restart: power-on plugs every port
                 # of the instance's network_info, this one included.
                 LOG.info('Port %s will be plugged at the next power on',
                          vif['id'], instance=instance)
                 return
-            vifs.attach(holder['State']['Pid'], vif, instance)
+            vifs.attach(holder.pid, vif, instance)
 
     def detach_interface(self, context, instance, vif):
         with self._operating_on(instance, changes=False):
@@ -824,9 +824,9 @@ class DockerDriver(driver.ComputeDriver):
 
     def get_instance_diagnostics(self, instance):
         with self._operating_on(instance, changes=False) as name:
-            details = self._engine.inspect(name)
+            container = self._engine.inspect(name)
             stats = self._engine.stats(name)
-        return diagnostics.instance_diagnostics(instance, details, stats,
+        return diagnostics.instance_diagnostics(instance, container, stats,
                                                 timeutils.utcnow(True))
 
     def get_diagnostics(self, instance):

@@ -68,6 +68,8 @@ def _version_tuple(version):
 
 def _status(error):
     """HTTP status of the engine's answer behind one of our errors."""
+    if isinstance(error.__cause__, docker_errors.NotFound):
+        return 404
     response = getattr(error.__cause__, 'response', None)
     return getattr(response, 'status_code', None)
 
@@ -108,6 +110,80 @@ class Image:
                    healthcheck=config.get('Healthcheck'),
                    tagged_at=(details.get('Metadata') or {}).get(
                        'LastTagTime'))
+
+
+@dataclasses.dataclass(frozen=True)
+class Container:
+    """What the driver reads of a container, read here alone.
+
+    A listing fills ``id``, ``name``, ``labels`` and ``status``; only
+    inspection knows ``pid``, ``started_at`` and ``memory`` (None in a
+    listing's).
+    """
+    id: str
+    name: str
+    labels: dict
+    # The engine's word: created, running, paused, restarting, removing,
+    # exited or dead.
+    status: str
+    pid: int = None
+    started_at: str = None
+    # The memory limit in bytes, 0 for none.
+    memory: int = None
+
+    @property
+    def running(self):
+        """Whether its processes exist: a paused container's do."""
+        return self.status in ('running', 'paused', 'restarting')
+
+    @classmethod
+    def from_inspection(cls, details):
+        state = details.get('State') or {}
+        return cls(id=details['Id'], name=details['Name'].lstrip('/'),
+                   labels=dict((details.get('Config') or {}).get('Labels')
+                               or {}),
+                   status=state.get('Status'), pid=state.get('Pid'),
+                   started_at=state.get('StartedAt'),
+                   memory=(details.get('HostConfig') or {}).get('Memory'))
+
+    @classmethod
+    def from_listing(cls, entry):
+        # A listing names a container with a slash, once per link to it
+        # too ("/other/alias"); its own name comes first.
+        names = entry.get('Names') or ['']
+        return cls(id=entry['Id'], name=names[0].lstrip('/'),
+                   labels=dict(entry.get('Labels') or {}),
+                   status=entry.get('State'))
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    """One sample of a container's resource use, read here alone."""
+    memory_used: int
+    # Nanoseconds per CPU; one total on cgroup v2, which has no split.
+    cpu_times: tuple
+    # Per interface: rx_bytes, rx_errors, rx_dropped, rx_packets and the
+    # same for tx, as the engine names them.
+    nics: tuple
+    disk_read: int
+    disk_write: int
+
+    @classmethod
+    def from_sample(cls, sample):
+        cpu = (sample.get('cpu_stats') or {}).get('cpu_usage') or {}
+        blkio = (sample.get('blkio_stats') or {}).get(
+            'io_service_bytes_recursive') or []
+
+        def disk(operation):
+            return sum(e.get('value', 0) for e in blkio
+                       if e.get('op', '').lower() == operation)
+        return cls(
+            memory_used=(sample.get('memory_stats') or {}).get('usage', 0),
+            cpu_times=tuple(cpu.get('percpu_usage') or
+                            (cpu.get('total_usage', 0),)),
+            nics=tuple(dict(n) for n in (sample.get('networks') or {})
+                       .values()),
+            disk_read=disk('read'), disk_write=disk('write'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,9 +280,8 @@ class Engine:
         """Run one SDK call, turning its errors into the driver's."""
         try:
             return func(*args, **kwargs)
-        except docker_errors.NotFound:
-            raise
         except docker_errors.APIError as e:
+            # Callers to whom absence is an answer ask _status for 404.
             raise exception.EngineError(
                 operation=operation,
                 reason=e.explanation or str(e)) from e
@@ -214,10 +289,19 @@ class Engine:
             raise exception.EngineError(
                 operation=operation,
                 reason='no answer within %s seconds' % self._timeout) from e
-        except (requests.exceptions.ConnectionError,
+        except (requests.exceptions.RequestException,
                 docker_errors.DockerException) as e:
+            # A connection refused, or broken off in the middle of an
+            # answer.
             raise exception.EngineUnavailable(
                 url=self.url, reason=self._describe(e)) from e
+
+    def _streamed(self, operation, items):
+        """The items of an engine answer read as a stream, with the errors
+        of each read turned into the driver's as ``_call`` does."""
+        end = object()
+        while (item := self._call(operation, next, items, end)) is not end:
+            yield item
 
     def _describe(self, error):
         cause = _os_error(error)
@@ -233,11 +317,23 @@ class Engine:
             return cause.strerror or str(cause)
         return str(error)
 
+    def _unless_absent(self, operation, func, *args, **kwargs):
+        """``_call``'s answer, or None where the engine has nothing by
+        that name."""
+        try:
+            return self._call(operation, func, *args, **kwargs)
+        except exception.EngineError as e:
+            if _status(e) == 404:
+                return None
+            raise
+
     def _container_call(self, operation, name, func, *args, **kwargs):
         try:
             return self._call(operation, func, name, *args, **kwargs)
-        except docker_errors.NotFound as e:
-            raise exception.ContainerNotFound(name=name) from e
+        except exception.EngineError as e:
+            if _status(e) == 404:
+                raise exception.ContainerNotFound(name=name) from e
+            raise
 
     # --- engine -------------------------------------------------------
 
@@ -252,8 +348,10 @@ class Engine:
     def create(self, spec):
         """Create (not start) the container described by a ContainerSpec."""
         client = self._client()
-        host_config = client.create_host_config(**spec.host_config)
         operation = 'creating container %s' % spec.name
+        # The SDK checks the settings against the API version here.
+        host_config = self._call(operation, client.create_host_config,
+                                 **spec.host_config)
         try:
             return self._call(
                 operation, client.create_container,
@@ -262,9 +360,6 @@ class Engine:
                 healthcheck=spec.healthcheck, host_config=host_config,
                 environment=list(spec.environment) or None,
                 detach=True)['Id']
-        except docker_errors.NotFound as e:
-            raise exception.EngineError(operation=operation,
-                                        reason=e.explanation) from e
         except exception.EngineError as e:
             if _status(e) == 409:
                 raise nova_exception.InstanceExists(name=spec.name) from e
@@ -316,7 +411,7 @@ class Engine:
         arrive after its answer to the call.
         """
         deadline = time.monotonic() + self._timeout
-        while self.inspect(name)['State']['Paused'] != paused:
+        while (self.inspect(name).status == 'paused') != paused:
             if time.monotonic() > deadline:
                 raise exception.EngineError(
                     operation='pause' if paused else 'unpause',
@@ -334,12 +429,16 @@ class Engine:
             return False
         return True
 
-    def inspect(self, name):
+    def _details(self, name):
         return self._container_call('inspect', name,
                                     self._client().inspect_container)
 
+    def inspect(self, name):
+        """The Container named ``name``; ContainerNotFound if none."""
+        return Container.from_inspection(self._details(name))
+
     def layers(self, name):
-        return Layers.from_inspection(self.inspect(name))
+        return Layers.from_inspection(self._details(name))
 
     def _exec(self, name, command, tty):
         """Start ``command`` in the container, its standard input open;
@@ -371,8 +470,9 @@ class Engine:
 
     def containers(self, label_filter):
         """Every container, in any state, carrying ``label_filter``."""
-        return self._call('list containers', self._client().containers,
-                          all=True, filters={'label': label_filter})
+        return [Container.from_listing(entry) for entry in self._call(
+            'list containers', self._client().containers, all=True,
+            filters={'label': label_filter})]
 
     def logs_tail(self, name, max_bytes, max_lines):
         """The last ``max_bytes`` of stdout and stderr, holding no more."""
@@ -382,20 +482,17 @@ class Engine:
                                       tail=max_lines)
         tail = collections.deque()
         size = 0
-        try:
-            for chunk in stream:
-                tail.append(chunk)
-                size += len(chunk)
-                while size - len(tail[0]) >= max_bytes:
-                    size -= len(tail.popleft())
-        except requests.exceptions.RequestException as e:
-            raise exception.EngineUnavailable(url=self.url,
-                                              reason=self._describe(e)) from e
+        for chunk in self._streamed('logs', stream):
+            tail.append(chunk)
+            size += len(chunk)
+            while size - len(tail[0]) >= max_bytes:
+                size -= len(tail.popleft())
         return b''.join(tail)[-max_bytes:]
 
     def stats(self, name):
-        return self._container_call('stats', name, self._client().stats,
-                                    stream=False, one_shot=True)
+        return Stats.from_sample(self._container_call(
+            'stats', name, self._client().stats, stream=False,
+            one_shot=True))
 
     # --- images -------------------------------------------------------
 
@@ -423,28 +520,24 @@ class Engine:
     def image_exists(self, reference):
         return self.image(reference) is not None
 
-    def images(self):
-        return self._call('list images', self._client().images)
+    def image_references(self):
+        """Every ``repository:tag`` naming an image in the engine."""
+        return [reference
+                for image in self._call('list images', self._client().images)
+                for reference in image.get('RepoTags') or ()]
 
     def image(self, reference):
         """The engine's Image named ``reference``, or None."""
-        try:
-            details = self._call('inspect image',
-                                 self._client().inspect_image, reference)
-        except docker_errors.NotFound:
-            return None
-        return Image.from_inspection(reference, details)
+        details = self._unless_absent('inspect image',
+                                      self._client().inspect_image, reference)
+        return details and Image.from_inspection(reference, details)
 
     def pull(self, reference):
         repository, tag = split_reference(reference)
         operation = 'pulling %s' % reference
-        try:
-            self._consume(operation, self._call(
-                operation, self._client().pull, repository, tag=tag,
-                stream=True, decode=True))
-        except docker_errors.NotFound as e:
-            raise exception.EngineError(operation=operation,
-                                        reason=e.explanation) from e
+        self._consume(operation, self._call(
+            operation, self._client().pull, repository, tag=tag,
+            stream=True, decode=True))
 
     def push(self, reference):
         """Push ``reference``; returns the manifest digest the registry
@@ -463,13 +556,10 @@ class Engine:
     def registry_digest(self, reference):
         """The manifest digest a registry holds under ``reference``, or
         None when it holds nothing there."""
-        try:
-            found = self._call('asking the registry for %s' % reference,
-                               self._client().inspect_distribution,
-                               reference)
-        except docker_errors.NotFound:
-            return None
-        return found['Descriptor']['digest']
+        found = self._unless_absent(
+            'asking the registry for %s' % reference,
+            self._client().inspect_distribution, reference)
+        return found and found['Descriptor']['digest']
 
     def tag(self, image, reference):
         repository, tag = split_reference(reference)
@@ -482,13 +572,10 @@ class Engine:
         With ``untag`` only the name goes, even while containers use the
         image it named (they keep it).
         """
-        try:
-            self._call('removing image %s' % reference,
-                       self._client().remove_image, reference,
-                       force=untag, noprune=untag)
-        except docker_errors.NotFound:
-            return False
-        return True
+        return self._unless_absent(
+            'removing image %s' % reference, self._client().remove_image,
+            # The engine answers with what went: a list, never None.
+            reference, force=untag, noprune=untag) is not None
 
     def load(self, chunks):
         """Load a ``docker save`` tarball streamed from ``chunks``.
@@ -527,11 +614,12 @@ class Engine:
             self.import_rootfs(EMPTY_TAR, repository, tag, [])
         client = self._client()
         name = 'nova-docker-probe-%s' % uuid.uuid4().hex[:12]
+        operation = 'creating a container with a disk quota'
         try:
-            self._call('creating a container with a disk quota',
-                       client.create_container, image=PROBE_IMAGE,
+            self._call(operation, client.create_container, image=PROBE_IMAGE,
                        command=['none'], name=name,
-                       host_config=client.create_host_config(
+                       host_config=self._call(
+                           operation, client.create_host_config,
                            storage_opt={'size': '1G'}))
         except exception.EngineError as e:
             return e.kwargs['reason']
@@ -541,8 +629,9 @@ class Engine:
     def save(self, reference):
         """A ``docker save`` tarball of one image, as a stream of chunks."""
         operation = 'saving %s' % reference
-        return self._within_deadline(operation, self._call(
-            operation, self._client().get_image, reference))
+        return self._streamed(operation, self._within_deadline(
+            operation, self._call(operation, self._client().get_image,
+                                  reference)))
 
     def commit(self, name, reference, pause=True):
         """Commit a container's filesystem as image ``reference``."""

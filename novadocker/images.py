@@ -362,22 +362,21 @@ class ImageHandler:
         too: hosts sharing an engine share its images.
         """
         prefix = '%s/%s' % (self.registry, REPOSITORY)
-        containers_use = {c['Labels'].get(spec.LABEL_IMAGE)
+        containers_use = {c.labels.get(spec.LABEL_IMAGE)
                           for c in self._engine.containers(spec.LABEL_UUID)}
-        for image in self._engine.images():
-            for reference in image.get('RepoTags') or ():
-                if (not reference.startswith(prefix) or
-                        reference in containers_use or
-                        reference[len(prefix):].split(':')[0] in
-                        image_ids_in_use):
-                    continue
-                tagged = self._engine.image(reference).tagged_at
-                if tagged and (now - engine.parse_time(tagged)
-                               ).total_seconds() < minimum_age:
-                    continue
-                LOG.info('Removing unused image %s', reference)
-                if self._discard(reference):
-                    self.records.drop(reference)
+        for reference in self._engine.image_references():
+            if (not reference.startswith(prefix) or
+                    reference in containers_use or
+                    reference[len(prefix):].split(':')[0] in
+                    image_ids_in_use):
+                continue
+            tagged = self._engine.image(reference).tagged_at
+            if tagged and (now - engine.parse_time(tagged)
+                           ).total_seconds() < minimum_age:
+                continue
+            LOG.info('Removing unused image %s', reference)
+            if self._discard(reference):
+                self.records.drop(reference)
 
     def _bring_in(self, context, image_id, reference, max_bytes):
         try:

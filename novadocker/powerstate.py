@@ -65,15 +65,16 @@ class PowerStateCache:
     def _refresh(self):
         containers = self._engine.containers(spec.host_label_filter(
             self._host))
-        self._states = {c['Labels'][spec.LABEL_UUID]: c['State']
+        self._states = {c.labels[spec.LABEL_UUID]: c.status
                         for c in containers if spec.is_instance_container(c)}
         self._listed_at = self._clock()
 
     def _inspect(self, instance_uuid):
         try:
-            details = self._engine.inspect(spec.container_name(instance_uuid))
+            container = self._engine.inspect(
+                spec.container_name(instance_uuid))
         except exception.ContainerNotFound:
             return None
-        if details['Config']['Labels'].get(spec.LABEL_HOST) != self._host:
+        if container.labels.get(spec.LABEL_HOST) != self._host:
             return None
-        return details['State']['Status']
+        return container.status

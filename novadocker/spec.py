@@ -153,11 +153,10 @@ def rescued_container_name(instance_uuid):
 
 
 def is_instance_container(container):
-    """Whether a container listing's entry is the instance's container
-    itself, not one waiting for a resize or made by hand."""
-    uuid = (container.get('Labels') or {}).get(LABEL_UUID)
-    return bool(uuid) and '/' + container_name(uuid) in (
-        container.get('Names') or ())
+    """Whether an engine Container is the instance's container itself,
+    not one waiting for a resize or made by hand."""
+    uuid = container.labels.get(LABEL_UUID)
+    return bool(uuid) and container.name == container_name(uuid)
 
 
 def host_label_filter(host):

@@ -23,6 +23,7 @@ from novadocker import engine
 from tests.unit import fakes
 
 DETAILS = {
+    'Id': 'c0ffee', 'Name': '/nova-x',
     'State': {'Status': 'running', 'Running': True,
               'StartedAt': '2026-11-29T09:00:00.123456789Z'},
     'HostConfig': {'Memory': 64 * 1024 * 1024},
@@ -35,6 +36,7 @@ STATS = {
         {'op': 'Read', 'value': 4096}, {'op': 'Write', 'value': 512},
         {'op': 'Read', 'value': 4096}, {'op': 'Total', 'value': 8704}]},
 }
+CONTAINER = engine.Container.from_inspection(DETAILS)
 
 
 class DiagnosticsTest(testtools.TestCase):
@@ -48,8 +50,9 @@ class DiagnosticsTest(testtools.TestCase):
     def test_running_container(self):
         now = datetime.datetime(2026, 11, 29, 9, 1, 40,
                                 tzinfo=datetime.timezone.utc)
-        diags = diagnostics.instance_diagnostics(fakes.instance(), DETAILS,
-                                                 STATS, now)
+        diags = diagnostics.instance_diagnostics(
+            fakes.instance(), CONTAINER, engine.Stats.from_sample(STATS),
+            now)
         self.assertEqual(power_state.STATE_MAP[power_state.RUNNING],
                          diags.state)
         self.assertEqual('docker', diags.hypervisor)
@@ -66,7 +69,7 @@ class DiagnosticsTest(testtools.TestCase):
     def test_cgroup_v2_reports_total_cpu_time(self):
         stats = dict(STATS, cpu_stats={'cpu_usage': {'total_usage': 300}})
         diags = diagnostics.instance_diagnostics(
-            fakes.instance(), DETAILS, stats,
+            fakes.instance(), CONTAINER, engine.Stats.from_sample(stats),
             datetime.datetime.now(datetime.timezone.utc))
         self.assertEqual([300], [c.time for c in diags.cpu_details])
 
@@ -74,7 +77,7 @@ class DiagnosticsTest(testtools.TestCase):
         stats = dict(STATS, networks={'eth0': {'rx_bytes': 7,
                                                'tx_bytes': 9}})
         diags = diagnostics.instance_diagnostics(
-            fakes.instance(), DETAILS, stats,
+            fakes.instance(), CONTAINER, engine.Stats.from_sample(stats),
             datetime.datetime.now(datetime.timezone.utc))
         self.assertEqual({'cpu0_time': 100, 'cpu1_time': 200,
                           'memory': 64 * 1024, 'memory-actual': 3 * 1024,

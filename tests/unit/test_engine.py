@@ -14,6 +14,7 @@
 
 from unittest import mock
 
+import docker
 from docker import errors as docker_errors
 import requests
 import testtools
@@ -177,3 +178,74 @@ class VersionChoiceTest(testtools.TestCase):
         raised = self.assertRaises(exception.EngineUnavailable, self._choose,
                                    '1.44', '1.41')
         self.assertIn('1.44 is not served', raised.format_message())
+
+
+class NothingRawEscapesTest(testtools.TestCase):
+    """Whatever the SDK raises, callers of the engine module see nova's
+    exceptions (or an answer: absence is one for some calls)."""
+
+    NAME, REF = 'nova-x', 'r/x:y'
+    CALLS = {
+        'info': (), 'version': (),
+        'create': (spec.ContainerSpec(NAME, 'img', 'h', '', {}, {}),),
+        'start': (NAME,), 'stop': (NAME, 1), 'rename': (NAME, 'y'),
+        'restart': (NAME, 1), 'kill': (NAME,), 'pause': (NAME,),
+        'unpause': (NAME,), 'remove': (NAME,), 'inspect': (NAME,),
+        'layers': (NAME,), 'exec_tty': (NAME, ['sh']),
+        'exec_input': (NAME, ['sh'], b''), 'containers': ('l',),
+        'logs_tail': (NAME, 10, 10), 'stats': (NAME,),
+        'image_exists': (REF,), 'image_references': (), 'image': (REF,),
+        'pull': (REF,), 'push': (REF,), 'registry_digest': (REF,),
+        'tag': ('img', REF), 'remove_image': (REF,),
+        'load': (iter([b'']),), 'import_rootfs': (b'', 'r', 't', []),
+        'storage_quota_refusal': (), 'commit': (NAME, REF),
+        # A stream: its reads fail too.
+        'save': (REF,),
+    }
+    ERRORS = (docker_errors.NotFound('gone'), api_error(500, 'broken'),
+              api_error(404, 'no such thing'),
+              docker_errors.DockerException('odd'),
+              requests.exceptions.ConnectionError('reset'),
+              requests.exceptions.ChunkedEncodingError('cut short'),
+              requests.exceptions.ReadTimeout('slow'))
+
+    def test_every_public_method_is_tried(self):
+        public = {name for name in vars(engine.Engine)
+                  if not name.startswith('_')} - {'connect'}
+        self.assertEqual(public, set(self.CALLS))
+
+    def test_sdk_errors_become_novas(self):
+        for error in self.ERRORS:
+            client = self._failing_client(error)
+            for method, args in self.CALLS.items():
+                self._try(method, args, client, error)
+
+    def test_errors_in_the_middle_of_a_stream(self):
+        def stream(*args, **kwargs):
+            yield b'first'
+            raise requests.exceptions.ChunkedEncodingError('cut short')
+        client = mock.Mock()
+        client.logs.side_effect = client.get_image.side_effect = stream
+        for method in ('logs_tail', 'save'):
+            self._try(method, self.CALLS[method], client, 'cut short')
+
+    @staticmethod
+    def _failing_client(error):
+        client = mock.Mock()
+        for name in dir(docker.APIClient):
+            if not name.startswith('_'):
+                getattr(client, name).side_effect = error
+        return client
+
+    def _try(self, method, args, client, error):
+        subject = engine.Engine('unix:///run/test.sock')
+        subject._version = '1.41'
+        subject._local.client = client
+        try:
+            answer = getattr(subject, method)(*args)
+            if method == 'save':
+                list(answer)
+        except nova_exception.NovaException:
+            pass
+        except Exception as e:
+            self.fail('%s raised %r on %r' % (method, e, error))

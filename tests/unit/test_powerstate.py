@@ -14,36 +14,19 @@
 
 import testtools
 
-from novadocker import exception
 from novadocker import powerstate
 from novadocker import spec
+from tests import fake_engine
 
 
-class CountingEngine:
-    """Containers of two hosts, counting the engine calls made."""
-
-    def __init__(self):
-        self.calls = []
-        self.containers_by_uuid = {}
+class Engine(fake_engine.FakeEngine):
 
     def add(self, uuid, state, host='host-a'):
-        self.containers_by_uuid[uuid] = (state, host)
+        self.put_container(spec.container_name(uuid), {
+            spec.LABEL_UUID: uuid, spec.LABEL_HOST: host}, status=state)
 
-    def containers(self, label_filter):
-        self.calls.append('list')
-        return [{'State': state, 'Names': ['/' + spec.container_name(uuid)],
-                 'Labels': {spec.LABEL_UUID: uuid, spec.LABEL_HOST: host}}
-                for uuid, (state, host) in self.containers_by_uuid.items()
-                if spec.host_label_filter(host) == label_filter]
-
-    def inspect(self, name):
-        self.calls.append('inspect')
-        uuid = name[len('nova-'):]
-        if uuid not in self.containers_by_uuid:
-            raise exception.ContainerNotFound(name=name)
-        state, host = self.containers_by_uuid[uuid]
-        return {'State': {'Status': state},
-                'Config': {'Labels': {spec.LABEL_HOST: host}}}
+    def reads(self):
+        return [call[0] for call in self.calls]
 
 
 class Clock:
@@ -57,7 +40,7 @@ class PowerStateCacheTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.engine = CountingEngine()
+        self.engine = Engine()
         self.clock = Clock()
         self.cache = powerstate.PowerStateCache(self.engine, 'host-a',
                                                 max_age=5, clock=self.clock)
@@ -67,7 +50,7 @@ class PowerStateCacheTest(testtools.TestCase):
             self.engine.add('uuid-%d' % i, 'running')
         states = [self.cache.state('uuid-%d' % i) for i in range(200)]
         self.assertEqual(['running'] * 200, states)
-        self.assertEqual(['list'], self.engine.calls)
+        self.assertEqual(['containers'], self.engine.reads())
 
     def test_old_listing_is_refreshed(self):
         self.engine.add('u1', 'running')
@@ -75,7 +58,7 @@ class PowerStateCacheTest(testtools.TestCase):
         self.engine.add('u1', 'exited')
         self.clock.now = 6
         self.assertEqual('exited', self.cache.state('u1'))
-        self.assertEqual(['list', 'list'], self.engine.calls)
+        self.assertEqual(['containers', 'containers'], self.engine.reads())
 
     def test_instance_changed_by_driver_is_inspected_once(self):
         self.engine.add('u1', 'running')
@@ -84,7 +67,7 @@ class PowerStateCacheTest(testtools.TestCase):
         self.cache.changed('u1')
         self.assertEqual('paused', self.cache.state('u1'))
         self.assertEqual('paused', self.cache.state('u1'))
-        self.assertEqual(['list', 'inspect'], self.engine.calls)
+        self.assertEqual(['containers', 'inspect'], self.engine.reads())
 
     def test_other_hosts_containers_are_invisible(self):
         self.engine.add('theirs', 'running', host='host-b')

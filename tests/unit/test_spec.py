@@ -305,6 +305,10 @@ class InstanceContainerTest(testtools.TestCase):
                 (['/' + spec.resize_container_name(uuid)], False),
                 (['/made-by-hand'], False)):
             self.assertEqual(expected, spec.is_instance_container(
-                {'Names': names, 'Labels': labels}), names)
+                engine.Container.from_listing(
+                    {'Id': 'c', 'Names': names, 'Labels': labels,
+                     'State': 'running'})), names)
         self.assertFalse(spec.is_instance_container(
-            {'Names': ['/' + spec.container_name(uuid)], 'Labels': {}}))
+            engine.Container.from_listing(
+                {'Id': 'c', 'Names': ['/' + spec.container_name(uuid)],
+                 'Labels': None, 'State': 'running'})))
