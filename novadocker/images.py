@@ -370,9 +370,11 @@ class ImageHandler:
                     reference[len(prefix):].split(':')[0] in
                     image_ids_in_use):
                 continue
-            tagged = self._engine.image(reference).tagged_at
-            if tagged and (now - engine.parse_time(tagged)
-                           ).total_seconds() < minimum_age:
+            image = self._engine.image(reference)
+            # None: gone since the listing (another host's sweep).
+            if image is None or image.tagged_at and (
+                    now - engine.parse_time(image.tagged_at)
+            ).total_seconds() < minimum_age:
                 continue
             LOG.info('Removing unused image %s', reference)
             if self._discard(reference):

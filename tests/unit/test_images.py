@@ -12,6 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import datetime
 import hashlib
 import time
 
@@ -21,6 +22,7 @@ from nova import exception
 
 from novadocker import engine
 from novadocker import images
+from tests import fake_engine
 from tests.unit import fakes
 
 REGISTRY = '127.0.0.1:5042'
@@ -136,6 +138,26 @@ class ReferenceTest(testtools.TestCase):
                                       '1' * 8, pointer)
             self.assertIn('docker_image property is ' + pointer,
                           error.format_message())
+
+
+class RemoveUnusedTest(testtools.TestCase):
+
+    def test_an_image_gone_since_the_listing_is_passed_over(self):
+        fake = fake_engine.FakeEngine()
+        gone, unused = ('%s/%s%s:t' % (REGISTRY, images.REPOSITORY, name)
+                        for name in ('gone-image', 'unused-image'))
+        for reference in (gone, unused):
+            fake.add_image(reference)
+        # Another host sharing the engine removed it after the listing.
+        inspect = fake.image
+        fake.image = lambda reference: (None if reference == gone
+                                        else inspect(reference))
+        handler = images.ImageHandler(fake, None, REGISTRY,
+                                      FakeRecords({unused: 'sha256:1'}), b'')
+        handler.remove_unused(set(), 60, datetime.datetime(
+            2026, 12, 1, tzinfo=datetime.timezone.utc))
+        self.assertEqual([(unused, False)], fake.called('remove_image'))
+        self.assertEqual({}, handler.records)
 
 
 class VerifiedChunksTest(testtools.TestCase):
