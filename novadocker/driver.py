@@ -336,8 +336,13 @@ class DockerDriver(driver.ComputeDriver):
                 with excutils.save_and_reraise_exception():
                     _undo(instance, 'removing its container',
                           self._engine.remove, name)
+                    # Each step on its own: ports outlive a holder that
+                    # could not be removed.
                     _undo(instance, 'removing its network namespace holder',
-                          self._remove_netns, instance, network_info)
+                          self._engine.remove,
+                          spec.netns_container_name(instance.uuid))
+                    _undo(instance, 'unplugging its ports', vifs.unplug,
+                          network_info, instance)
                     configdrive.remove(instance)
         LOG.info('Created container %(name)s from %(image)s (%(id)s)',
                  {'name': name, 'image': image.reference, 'id': image.id},
