@@ -41,6 +41,7 @@ the registry can neither forge a signature nor move a signed digest.
 
 from concurrent import futures
 import dataclasses
+import functools
 import hashlib
 import hmac
 import json
@@ -251,6 +252,16 @@ class Snapshot:
     # Its engine name until published, and the committed image's id.
     pending: str
     committed: str
+
+
+def _log_push_failure(reference, pushed):
+    """What went wrong pushing in the background, where nobody waits for
+    the result (_share itself logs the engine's refusals)."""
+    error = pushed.exception()
+    if error is not None:
+        LOG.error('Pushing %(ref)s to the registry failed; other hosts will '
+                  'download it from Glance: %(error)s',
+                  {'ref': reference, 'error': error}, exc_info=error)
 
 
 class _NotShared(Exception):
@@ -482,7 +493,9 @@ class ImageHandler:
         LOG.info('Loaded image %(id)s from Glance (%(size)d bytes) as '
                  '%(ref)s', {'id': image_id, 'size': chunks.size,
                              'ref': reference})
-        self._pushes.submit(self._share, reference, loaded[0])
+        self._pushes.submit(self._share, reference, loaded[0]
+                            ).add_done_callback(functools.partial(
+                                _log_push_failure, reference))
 
     def _share(self, reference, image_id):
         """Push an image and its signature; without them, Glance serves."""

@@ -15,15 +15,19 @@
 import datetime
 import hashlib
 import time
+from unittest import mock
 
+import fixtures
 import testtools
 
 from nova import exception
 
 from novadocker import engine
+from novadocker import exception as docker_exception
 from novadocker import images
 from tests import fake_engine
 from tests.unit import fakes
+from tests.unit import test_archive
 
 REGISTRY = '127.0.0.1:5042'
 
@@ -288,3 +292,231 @@ class SignatureTest(testtools.TestCase):
                         {'digest': 'sha256:' + 'e' * 64}):
             self.assertNotEqual(signature,
                                 self.signature(**changed).rsplit(':', 1)[1])
+
+
+class HandlerTestCase(testtools.TestCase):
+    """ImageHandler over the shared fake engine and a fake Glance."""
+
+    DATA = test_archive.make()
+
+    def setUp(self):
+        super().setUp()
+        self.logs = self.useFixture(fixtures.FakeLogger(level='INFO'))
+        self.engine = fake_engine.FakeEngine()
+        self.glance = mock.Mock()
+        self.handler = self.make_handler(self.engine)
+        self.context = mock.sentinel.context
+
+    def make_handler(self, engine, secret='s3cret'):
+        handler = images.ImageHandler(engine, self.glance, REGISTRY,
+                                      FakeRecords(), secret)
+        self.addCleanup(handler._pushes.shutdown)
+        return handler
+
+    def glance_image(self, data=DATA, checksum=True, image_id=None,
+                     **properties):
+        meta = fakes.image_meta(
+            image_id, checksum=hashlib.md5(data).hexdigest() if checksum
+            else None)
+        self.glance.get.return_value = {
+            'id': meta.id, 'properties': properties,
+            'checksum': meta.checksum if checksum else None}
+        self.glance.download.return_value = iter(
+            [data[:1000], data[1000:]])
+        return meta
+
+    def ensure(self, meta, handler=None, **kwargs):
+        handler = handler or self.handler
+        image = handler.ensure(self.context, meta, **kwargs)
+        # Whatever went to the background is done.
+        handler._pushes.shutdown(wait=True)
+        return image
+
+
+class BringInTest(HandlerTestCase):
+
+    def test_first_boot_loads_from_glance_and_shares_it(self):
+        meta = self.glance_image()
+        image = self.ensure(meta)
+        reference = images.local_reference(REGISTRY, meta)
+        self.assertEqual((reference, image.id),
+                         (image.reference, self.engine.tags[reference]))
+        self.assertEqual(image.id, self.handler.records[reference])
+        pushed = [call[0] for call in self.engine.called('push')]
+        self.assertEqual(reference, pushed[0])
+        self.assertIn(':' + images.SIGNATURE_TAG, pushed[1])
+        # The signature's name goes from the engine once pushed.
+        self.assertNotIn(pushed[1], self.engine.tags)
+        self.assertIn('Loaded image %s from Glance (%d bytes)' % (
+            meta.id, len(self.DATA)), self.logs.output)
+
+    def test_another_host_pulls_what_a_host_vouched_for(self):
+        meta = self.glance_image()
+        first = self.ensure(meta)
+        other = fake_engine.FakeEngine()
+        other.registry = self.engine.registry
+        self.glance.download.reset_mock()
+        second = self.ensure(meta, self.make_handler(other))
+        self.assertEqual(first.id, second.id)
+        self.glance.download.assert_not_called()
+        self.assertIn('Pulled image', self.logs.output)
+        # Pulled by digest; the pinned name does not stay.
+        self.assertEqual([second.reference], other.image_references())
+
+    def test_a_registry_copy_nobody_vouched_for_is_ignored(self):
+        meta = self.glance_image()
+        reference = images.local_reference(REGISTRY, meta)
+        planted = fake_engine.FakeEngine()
+        planted.add_image(reference)
+        planted.push(reference)
+        self.engine.registry = planted.registry
+        image = self.ensure(meta)
+        self.assertNotEqual(planted.tags[reference], image.id)
+        self.assertIn('no compute host pushed it there: ignoring it',
+                      self.logs.output)
+        self.glance.download.assert_called_once()
+
+    def test_without_a_secret_nothing_is_pushed_or_pulled(self):
+        handler = self.make_handler(self.engine, secret='')
+        self.ensure(self.glance_image(), handler)
+        self.assertEqual([], self.engine.called('push'))
+        self.assertEqual([], self.engine.called('pull'))
+
+    def test_a_docker_image_property_that_cannot_be_pulled(self):
+        image_id = self.glance_image().id
+        pointer = images.glance_repository_tag(image_id, 'v1')
+        meta = self.glance_image(checksum=False, image_id=image_id,
+                                 docker_image=pointer)
+        raised = self.assertRaises(exception.ImageUnacceptable, self.ensure,
+                                   meta)
+        self.assertIn('its docker_image %s cannot be pulled' % pointer,
+                      raised.format_message())
+        # With data in Glance too, the data is loaded.
+        self.ensure(self.glance_image(image_id=image_id,
+                                      docker_image=pointer))
+        self.assertIn('cannot be pulled', self.logs.output)
+        self.assertIn('Loaded image', self.logs.output)
+
+    def test_a_docker_image_property_naming_another_image_is_refused(self):
+        meta = self.glance_image(docker_image='glance/victim:latest')
+        raised = self.assertRaises(exception.ImageUnacceptable, self.ensure,
+                                   meta)
+        self.assertIn("may only name a tag of the image's own repository",
+                      raised.format_message())
+
+    def test_images_the_engine_cannot_take(self):
+        too_large = dict(max_bytes=100)
+        for data, kwargs, reason in (
+                (self.DATA, too_large, 'unpacks to more than 0 MiB'),
+                (b'not a tarball' * 100, {}, 'invalid header'),
+                (self.DATA, {}, "not a Docker image tarball (docker save "
+                                "output): Docker engine refused load")):
+            engine = fake_engine.FakeEngine()
+            if 'refused load' in reason:
+                engine.fail_on('load')
+            raised = self.assertRaises(
+                exception.ImageUnacceptable, self.ensure,
+                self.glance_image(data), self.make_handler(engine), **kwargs)
+            self.assertIn(reason, raised.format_message())
+            self.assertEqual([], engine.image_references())
+
+    def test_an_engine_timeout_is_not_the_images_fault(self):
+        self.engine.fail_on('load', docker_exception.EngineTimeout(
+            operation='loading an image', seconds=1))
+        self.assertRaises(docker_exception.EngineTimeout, self.ensure,
+                          self.glance_image())
+
+    def test_a_tarball_of_several_images_is_refused(self):
+        self.useFixture(fixtures.MockPatchObject(
+            self.engine, 'load', return_value=['sha256:1', 'sha256:2']))
+        raised = self.assertRaises(exception.ImageUnacceptable, self.ensure,
+                                   self.glance_image())
+        self.assertIn('loaded sha256:1, sha256:2 from it, not one image',
+                      raised.format_message())
+
+
+class SharingFailuresTest(HandlerTestCase):
+
+    def test_a_refused_push_is_a_warning(self):
+        self.engine.fail_on('push')
+        self.ensure(self.glance_image())
+        self.assertIn('Could not push', self.logs.output)
+
+    def test_any_other_background_failure_is_logged(self):
+        self.engine.fail_on('push', docker_exception.EngineUnavailable(
+            url=fake_engine.URL, reason='connection refused'))
+        self.ensure(self.glance_image())
+        self.assertIn('other hosts will download it from Glance: Docker '
+                      'engine at %s is unavailable' % fake_engine.URL,
+                      self.logs.output)
+
+
+class MovesAndSnapshotsTest(HandlerTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.engine.put_container('nova-x', {})
+
+    def test_a_move_commit_is_shared_and_found_again(self):
+        instance = fakes.instance(image_ref='img-1')
+        reference = self.handler.commit_for_move('nova-x', instance)
+        self.assertEqual(self.handler.move_reference(instance), reference)
+        self.assertEqual(reference, self.handler.moved(reference).reference)
+        other = fake_engine.FakeEngine()
+        other.registry = self.engine.registry
+        self.assertEqual(self.engine.tags[reference], self.make_handler(
+            other).moved(reference).id)
+        raised = self.assertRaises(
+            exception.MigrationError, self.make_handler(
+                fake_engine.FakeEngine()).moved, reference)
+        self.assertIn('is not in this host\'s engine and cannot be pulled',
+                      raised.format_message())
+
+    def test_a_snapshot_goes_to_the_registry_and_glance(self):
+        self.glance.update.return_value = {'checksum': 'abc'}
+        snapshot = self.handler.commit('nova-x', 'snap-1', pause=True)
+        uploading = mock.Mock()
+        self.handler.publish(self.context, snapshot, 'uuid-1', uploading)
+        uploading.assert_called_once_with()
+        metadata = self.glance.update.call_args.args[2]
+        self.assertEqual(('docker', 'glance/snap-1:snapshot', 'uuid-1'), (
+            metadata['container_format'],
+            metadata['properties'][images.REGISTRY_IMAGE_PROPERTY],
+            metadata['properties'][images.SOURCE_INSTANCE_PROPERTY]))
+        self.assertIn(snapshot.pending, self.engine.registry)
+        # Only its content name stays: booting it here is a cache hit.
+        self.assertEqual([images.content_reference(REGISTRY, 'snap-1',
+                                                   'abc')],
+                         self.engine.image_references())
+
+    def test_a_failed_upload_leaves_no_pending_name(self):
+        self.glance.update.side_effect = exception.ImageNotFound(
+            image_id='snap-1')
+        snapshot = self.handler.commit('nova-x', 'snap-1', pause=False)
+        self.assertRaises(exception.ImageNotFound, self.handler.publish,
+                          self.context, snapshot, 'uuid-1', mock.Mock())
+        self.assertEqual([], self.engine.image_references())
+
+    def test_an_image_still_in_use_is_kept(self):
+        reference = '%s/%sold:t' % (REGISTRY, images.REPOSITORY)
+        self.engine.add_image(reference)
+        self.handler.records.put(reference, 'x')
+        self.engine.fail_on('remove_image')
+        self.handler.remove_unused(set(), 0, datetime.datetime(
+            2026, 12, 1, tzinfo=datetime.timezone.utc))
+        self.assertEqual({reference: 'x'}, self.handler.records)
+
+
+class NetnsImageTest(HandlerTestCase):
+
+    def test_imported_once_under_the_busybox_it_holds(self):
+        busybox = self.useFixture(fixtures.TempDir()).path + '/busybox'
+        with open(busybox, 'wb') as f:
+            f.write(b'busybox')
+        first = self.handler.netns_image(busybox)
+        self.assertEqual(first, self.handler.netns_image(busybox))
+        self.assertEqual(1, len(self.engine.called('import_rootfs')))
+        self.assertEqual([first], self.engine.image_references())
+        raised = self.assertRaises(exception.NovaException,
+                                   self.handler.netns_image, '/no/busybox')
+        self.assertIn('[docker] netns_busybox', raised.format_message())
