@@ -40,10 +40,10 @@ import time
 import docker
 import requests
 
+from bench import common
 from novadocker_sandbox import config
 from novadocker_sandbox import keystone
 from novadocker_sandbox import procs
-from bench import common
 from tests.integration import base
 
 TOKENS = 20

@@ -36,9 +36,9 @@ from oslo_utils import timeutils
 from oslo_utils import units
 
 from nova.compute import task_states
+import nova.conf
 from nova.console import type as console_type
 from nova import exception as nova_exception
-import nova.conf
 from nova.image import glance
 from nova.virt import configdrive as nova_configdrive
 from nova.virt import driver

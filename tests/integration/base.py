@@ -32,14 +32,14 @@ from oslo_config import fixture as config_fixture
 from oslo_utils import uuidutils
 import testtools
 
-from nova import context as nova_context
 import nova.conf
+from nova import context as nova_context
 from nova.virt import fake as fake_virt
 
 from novadocker import driver
 from novadocker import images
-from novadocker_sandbox import demo
 from novadocker import spec
+from novadocker_sandbox import demo
 from tests import glance
 from tests.unit import fakes
 

@@ -20,6 +20,7 @@ import time
 from nova import exception as nova_exception
 
 from novadocker import console
+from novadocker import exception
 from novadocker import spec
 from tests.integration import base
 
@@ -154,7 +155,8 @@ class AdminPasswordTest(base.DriverTestCase):
                                'printf "#!/bin/sh\\necho no root\\nexit 1'
                                '\\n" > /bin/chpasswd && '
                                'chmod +x /bin/chpasswd'])
-        error = self.assertRaises(Exception, self.driver.set_admin_password,
+        error = self.assertRaises(exception.PasswordNotSet,
+                                  self.driver.set_admin_password,
                                   instance, 'x')
         self.assertIn('chpasswd in the container exited with 1: no root',
                       str(error))

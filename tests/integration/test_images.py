@@ -27,8 +27,8 @@ import fixtures
 from keystoneauth1 import adapter
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
-import requests
 from oslo_utils import uuidutils
+import requests
 
 from nova import exception as nova_exception
 
@@ -179,7 +179,8 @@ class GlanceImagesTest(GlanceImageTestCase):
         self.assertEqual(
             [images.local_reference(self.registry, self.meta(image))],
             self.engine_references(image['id']))
-        self.assertRaises(Exception, self.client.inspect_image, pushed)
+        self.assertRaises(docker.errors.ImageNotFound,
+                          self.client.inspect_image, pushed)
 
     def test_registry_down_falls_back_to_glance(self):
         self.flags.config(docker_registry_default_port=9, group='docker')

@@ -27,9 +27,9 @@ import os
 import sys
 import time
 
+import os_vif
 from oslo_concurrency import processutils
 from oslo_utils import uuidutils
-import os_vif
 from pyroute2 import IPRoute
 from vif_plug_ovs import privsep as ovs_privsep
 

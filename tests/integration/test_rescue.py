@@ -25,6 +25,7 @@ import fixtures
 
 from nova import exception as nova_exception
 
+from novadocker import exception
 from novadocker import rescue
 from novadocker import spec
 from tests.integration import base
@@ -117,7 +118,8 @@ class RescueTest(base.DriverTestCase):
 
     def test_a_rescue_that_fails_returns_the_instance_as_it_was(self):
         broken = self.glance_image('broken')
-        self.assertRaises(Exception, self.rescue, broken)
+        # The engine refuses to start a program the image lacks.
+        self.assertRaises(exception.EngineError, self.rescue, broken)
         details = self.inspect(self.instance)
         self.assertEqual(self.original, details['Id'])
         self.assertEqual('running', details['State']['Status'])

@@ -32,8 +32,8 @@ from oslo_utils import uuidutils
 from nova.compute import power_state
 
 from novadocker import images
-from novadocker_sandbox import demo
 from novadocker import spec
+from novadocker_sandbox import demo
 from tests.integration import base
 from tests.unit import fakes
 

@@ -34,8 +34,8 @@ import fixtures
 from oslo_utils import units
 from oslo_utils import uuidutils
 
-from nova import exception as nova_exception
 import nova.conf
+from nova import exception as nova_exception
 
 from novadocker import images
 from tests.integration import base
