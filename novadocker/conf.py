@@ -182,7 +182,7 @@ metadata_opts = [
                      'every character but letters, digits and _ made _). '
                      'They are set when the container is created: metadata '
                      'changed later reaches them at the next rebuild, resize '
-                     'or migration. Every name starts with OPENSTACK_, so '
+                     'or migration. Every name starts with ``OPENSTACK_``, so '
                      'none can replace one the image sets (PATH, LD_PRELOAD, '
                      '...).'),
 ]
