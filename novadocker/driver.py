@@ -538,8 +538,11 @@ class DockerDriver(driver.ComputeDriver):
             self._engine.stop(name, CONF.docker.stop_timeout)
 
     def restore(self, instance):
+        # As power_on: the holder may have stopped (an engine restart)
+        # while the server was soft-deleted.
         with self._operating_on(instance) as name:
-            self._engine.start(name)
+            self._start_networked(instance, name,
+                                  instance.get_network_info())
 
     def resume_state_on_host_boot(self, context, instance, network_info,
                                   share_info, block_device_info=None):

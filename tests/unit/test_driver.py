@@ -29,6 +29,8 @@ from nova.compute import task_states
 import nova.conf
 from nova import context as nova_context
 from nova import exception as nova_exception
+from nova.network import model as network_model
+from nova import objects
 
 from novadocker import driver
 from novadocker import exception
@@ -366,6 +368,16 @@ class LifecycleTest(DriverTestCase):
         self.assertEqual('exited', self.status(self.instance))
         self.driver.restore(self.instance)
         self.assertEqual('running', self.status(self.instance))
+
+    def test_restore_after_an_engine_restart_plugs_the_ports_again(self):
+        network_info = network_model.NetworkInfo([fakes.vif()])
+        self.instance.info_cache = objects.InstanceInfoCache(
+            network_info=network_info)
+        self.driver.soft_delete(self.instance)
+        self.holder(self.instance).status = 'exited'
+        self.driver.restore(self.instance)
+        self.assertEqual('running', self.holder(self.instance).status)
+        self.assertEqual(network_info, self.plug.call_args.args[1])
 
     def test_host_boot_brings_each_state_back(self):
         for before, call in (('paused', 'unpause'), ('exited', 'start'),
