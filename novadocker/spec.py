@@ -187,7 +187,10 @@ def interfaces(network_info):
             prefix = int(subnet['cidr'].split('/')[1])
             addresses.extend((ip['address'], prefix) for ip in ips)
             gateway = (subnet.get('gateway') or {}).get('address')
-            if gateway:
+            # One default route per IP version: the first subnet's.
+            if gateway and not any(
+                    destination == 'default' and (':' in via) == (
+                        ':' in gateway) for destination, via in routes):
                 routes.append(('default', gateway))
             routes.extend((route['cidr'], route['gateway']['address'])
                           for route in subnet.get('routes') or ())

@@ -190,7 +190,9 @@ def _configure_peer(pid, interface):
             ipv6 = ':' in gateway
             if destination == 'default':
                 destination = '::/0' if ipv6 else '0.0.0.0/0'
-            ns.route('add', dst=destination, gateway=gateway,
+            # Through this port's interface: another port on the same
+            # subnet must not carry it, and a link-local gateway needs it.
+            ns.route('add', dst=destination, gateway=gateway, oif=index,
                      family=socket.AF_INET6 if ipv6 else socket.AF_INET,
                      priority=interface['metric'])
 

@@ -83,27 +83,50 @@ def plug(pid, network_info, instance, interfaces=None, again=False):
                 bridge=interface.bridge, reason=e) from e
 
 
+def _undo(vif, interface, instance, error):
+    """What a plug failing half-way made goes: nova's attach asks for
+    nothing more, and a veth left would pass for a plugged port."""
+    LOG.warning('Could not plug port %(port)s, removing what was made of '
+                'it: %(error)s', {'port': interface.port_id,
+                                  'error': error}, instance=instance)
+    try:
+        unplug([vif], instance)
+    except Exception as e:
+        LOG.warning('Could not remove port %(port)s: %(error)s',
+                    {'port': interface.port_id, 'error': e},
+                    instance=instance)
+
+
 def _plug_one(pid, vif, interface, instance):
     bridge = allowed = None
     osvif = None
-    if interface.vif_type == 'bridge':
-        bridge = allowed = interface.bridge
-    else:
-        osvif = _osvif(vif)
-        if isinstance(osvif, osvif_objects.vif.VIFBridge):
-            # Hybrid plug: os-vif makes the per-port bridge first.
+    plugged = None
+    try:
+        if interface.vif_type == 'bridge':
+            bridge = allowed = interface.bridge
+        else:
+            osvif = _osvif(vif)
+            if isinstance(osvif, osvif_objects.vif.VIFBridge):
+                # Hybrid plug: os-vif makes the per-port bridge first.
+                os_vif.plug(osvif,
+                            os_vif_util.nova_to_osvif_instance(instance))
+                bridge, osvif = osvif.bridge_name, None
+                # One rule for all per-port bridges, not one left per port.
+                allowed = checks.HYBRID_BRIDGES
+                interface = dataclasses.replace(interface,
+                                                create_bridge=False)
+        plugged = linux_net.plug_veth(pid, dataclasses.asdict(interface),
+                                      bridge)
+        if osvif is not None and plugged != linux_net.PRESENT:
+            # The host end exists now: os-vif makes it an OVS port.
             os_vif.plug(osvif, os_vif_util.nova_to_osvif_instance(instance))
-            bridge, osvif = osvif.bridge_name, None
-            # One rule for all per-port bridges, not one left per port.
-            allowed = checks.HYBRID_BRIDGES
-            interface = dataclasses.replace(interface, create_bridge=False)
-    plugged = linux_net.plug_veth(pid, dataclasses.asdict(interface),
-                                  bridge)
-    if osvif is not None and plugged != linux_net.PRESENT:
-        # The host end exists now: os-vif makes it an OVS port.
-        os_vif.plug(osvif, os_vif_util.nova_to_osvif_instance(instance))
-    if allowed is not None:
-        linux_net.allow_bridged_traffic(allowed)
+        if allowed is not None:
+            linux_net.allow_bridged_traffic(allowed)
+    except Exception as e:
+        # A port plugged before stays as it was.
+        if plugged != linux_net.PRESENT:
+            _undo(vif, interface, instance, e)
+        raise
     if plugged != linux_net.PRESENT:
         LOG.info('Plugged port %(port)s as %(name)s (host side %(host)s, '
                  'VIF type %(type)s)',
