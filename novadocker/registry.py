@@ -44,8 +44,11 @@ class Registry:
 
     def _request(self, method, path, **kwargs):
         try:
+            # verify on each request: requests lets REQUESTS_CA_BUNDLE and
+            # CURL_CA_BUNDLE override a session's.
             response = self._session.request(
-                method, self._url + path, timeout=self._timeout, **kwargs)
+                method, self._url + path, timeout=self._timeout,
+                verify=self._session.verify, **kwargs)
         except requests.RequestException as e:
             raise RegistryError('%s %s: %s' % (method, self._url + path, e))
         if response.status_code == 405 and method == 'DELETE':
@@ -61,12 +64,21 @@ class Registry:
                 response.text[:200]))
         return response
 
+    def _json(self, response):
+        """An answer's JSON; what is not (a proxy's login page at the
+        registry's address) is the registry's error."""
+        try:
+            return self._ok(response).json()
+        except ValueError as e:
+            raise RegistryError('%s %s: not a registry\'s answer: %s' % (
+                response.request.method, response.url, e)) from e
+
     def repositories(self, prefix=''):
         """Every repository whose name starts with ``prefix``."""
         path = '_catalog?n=1000'
         while path:
-            response = self._ok(self._request('GET', path))
-            for name in response.json().get('repositories') or ():
+            response = self._request('GET', path)
+            for name in self._json(response).get('repositories') or ():
                 if name.startswith(prefix):
                     yield name
             # The next page, as the registry links it: /v2/_catalog?...
@@ -77,7 +89,7 @@ class Registry:
         response = self._request('GET', '%s/tags/list' % repository)
         if response.status_code == 404:
             return []
-        return self._ok(response).json().get('tags') or []
+        return self._json(response).get('tags') or []
 
     def delete(self, repository):
         """Delete every manifest ``repository`` holds; the number of tags

@@ -53,6 +53,9 @@ class ServiceStatus:
 
     def _report(self, answers, reason):
         if answers == self._engine_answers:
+            # Back to what the service records: a later change that cannot
+            # be recorded is worth a warning again.
+            self._unrecorded = None
             return
         try:
             self._apply(objects.Service.get_by_compute_host(
