@@ -41,6 +41,7 @@ from tests.unit import fakes
 
 CONF = nova.conf.CONF
 HOST = 'host-a'
+IMAGE_REF = 'f0f0f0f0-0000-4000-8000-000000000001'
 
 
 class FakeVirtAPI:
@@ -562,7 +563,7 @@ class MoveTest(DriverTestCase):
 
     def setUp(self):
         super().setUp()
-        self.instance = self.spawn(image_ref='img-1')
+        self.instance = self.spawn(image_ref=IMAGE_REF)
         self.name = spec.container_name(self.instance.uuid)
         self.waiting = spec.resize_container_name(self.instance.uuid)
 
@@ -687,8 +688,8 @@ class ImageCacheTest(DriverTestCase):
         self.conf.config(group='image_cache',
                          remove_unused_base_images=True)
         self.driver.manage_image_cache(self.context, [fakes.instance(
-            image_ref='img-1')])
-        self.assertEqual({'img-1'}, remove.call_args.args[0])
+            image_ref=IMAGE_REF)])
+        self.assertEqual({IMAGE_REF}, remove.call_args.args[0])
 
     def test_cache_image_of_an_image_already_here(self):
         meta = self.image()

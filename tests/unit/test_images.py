@@ -30,6 +30,7 @@ from tests.unit import fakes
 from tests.unit import test_archive
 
 REGISTRY = '127.0.0.1:5042'
+IMAGE_REF = 'f0f0f0f0-0000-4000-8000-000000000001'
 
 
 class FakeEngine:
@@ -458,7 +459,7 @@ class MovesAndSnapshotsTest(HandlerTestCase):
         self.engine.put_container('nova-x', {})
 
     def test_a_move_commit_is_shared_and_found_again(self):
-        instance = fakes.instance(image_ref='img-1')
+        instance = fakes.instance(image_ref=IMAGE_REF)
         reference = self.handler.commit_for_move('nova-x', instance)
         self.assertEqual(self.handler.move_reference(instance), reference)
         self.assertEqual(reference, self.handler.moved(reference).reference)
