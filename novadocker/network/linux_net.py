@@ -27,6 +27,7 @@ import struct
 
 from oslo_concurrency import processutils
 from oslo_log import log as logging
+from oslo_utils import excutils
 from pyroute2 import IPRoute
 from pyroute2.netlink import NETLINK_ROUTE
 from pyroute2 import NetlinkError
@@ -142,9 +143,18 @@ def plug_veth(pid, interface, bridge):
             ipr.link('set', index=peer, net_ns_pid=pid)
             _configure_peer(pid, interface)
         except Exception:
-            ipr.link('del', ifname=interface['host_name'])
-            raise
+            # The plug's own error is the one to report.
+            with excutils.save_and_reraise_exception():
+                _delete_after_failure(ipr, interface['host_name'])
     return CREATED
+
+
+def _delete_after_failure(ipr, name):
+    try:
+        ipr.link('del', ifname=name)
+    except NetlinkError as e:
+        LOG.warning('Could not remove %(name)s after a failed plug: '
+                    '%(error)s', {'name': name, 'error': e})
 
 
 def _attach_host_end(ipr, interface, bridge):

@@ -187,6 +187,20 @@ class PlugVethTest(LinuxNetTestCase):
             self.assertEqual(['lo'], self.holder.names(), target)
             self.assertSettled()
 
+    def test_an_undo_that_fails_keeps_the_plugs_own_error(self):
+        self.host.link('add', ifname='brq-test', kind='bridge')
+        error = NetlinkError(errno.EPERM)
+        self.host.fail(error, 'netlink', 'route', 'add', dst='::/0')
+        self.host.fail(NetlinkError(errno.EBUSY), 'netlink', 'link', 'del',
+                       ifname=TAP)
+        logs = self.useFixture(fixtures.FakeLogger())
+        raised = self.assertRaises(NetlinkError, linux_net.plug_veth, HOLDER,
+                                   interface(), 'brq-test')
+        self.assertIs(error, raised)
+        self.assertIn('Could not remove %s after a failed plug' % TAP,
+                      logs.output)
+        self.assertSettled()
+
     def test_a_missing_bridge_it_may_not_make_fails_the_plug(self):
         host_links = self.host.host.names()
         error = self.assertRaises(
