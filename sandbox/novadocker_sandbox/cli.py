@@ -345,8 +345,9 @@ class Sandbox:
                     'sandbox cannot start.' % (port, service, owner))
 
     def _engine(self):
-        client = docker.APIClient(version='auto', timeout=API_TIMEOUT)
         try:
+            # version='auto' asks the engine already.
+            client = docker.APIClient(version='auto', timeout=API_TIMEOUT)
             client.ping()
         except (docker.errors.DockerException,
                 requests.RequestException) as e:
@@ -552,6 +553,14 @@ class Sandbox:
         image = self.glance('GET', '/images?name=demo')['images']
         flavors = {f['name']: f['id']
                    for f in self.nova('GET', '/flavors')['flavors']}
+        missing = ([] if image else ['the image demo']) + [
+            'the flavor ' + name for name in ('m1.tiny', 'm1.small')
+            if name not in flavors]
+        if missing:
+            # Deleted by a user, or a first start that did not finish.
+            raise SandboxError('Tempest needs what the sandbox made: %s is '
+                               'missing (down, then up, makes it again).'
+                               % ', '.join(missing))
         extensions = [e['alias'] for e in
                       self.neutron('GET', '/extensions')['extensions']]
         tempest.write(path, self.dir, image[0]['id'],

@@ -34,7 +34,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import unittest
 import urllib.parse
 
 import docker
@@ -1457,15 +1456,20 @@ class TempestConfTest(SandboxTestCase):
             ('nova-api', 'GET', '/v2.1/flavors'),
             ('neutron-api', 'GET', '/v2.0/extensions')]), sorted(self.calls))
 
-    # Bug: without the demo image (deleted by a user, or a first start
-    # that did not finish) tempest-conf dies with IndexError's traceback
-    # instead of a SandboxError the user can act on; a missing m1.tiny or
-    # m1.small is a KeyError the same way.
-    @unittest.expectedFailure
-    def test_a_missing_demo_image_is_a_sandbox_error(self):
+    # Without them (deleted by a user, a first start that did not finish)
+    # the user would see an IndexError's or KeyError's traceback.
+    def test_a_missing_demo_image_or_flavor_is_a_sandbox_error(self):
         self.answers[('glance-api', '/v2/images?name=demo')] = {'images': []}
         self.assertEqual(1, self.main('tempest-conf', self.path))
-        self.assertIn('demo', self.stderr.getvalue())
+        self.assertIn('the image demo is missing', self.stderr.getvalue())
+        self.answers[('glance-api', '/v2/images?name=demo')] = {
+            'images': [{'id': 'demo-id'}]}
+        self.answers[('nova-api', '/v2.1/flavors')] = {'flavors': [
+            {'name': 'm1.tiny', 'id': '1'}]}
+        self.assertEqual(1, self.main('tempest-conf', self.path))
+        self.assertIn('the flavor m1.small is missing',
+                      self.stderr.getvalue())
+        self.assertFalse(os.path.exists(self.path))
 
 
 class UpTest(SandboxTestCase):
@@ -1511,11 +1515,9 @@ class UpTest(SandboxTestCase):
                       'starts one.\n', self.stderr.getvalue())
         self.assertEqual([], self.events)
 
-    # Bug: docker.APIClient(version='auto') asks the engine for its API
-    # version while it is made, outside _engine's try: with no engine
-    # listening (the common case: tools/sandbox.sh not run) the user gets
-    # DockerException's traceback, not "No Docker engine answers".
-    @unittest.expectedFailure
+    # docker.APIClient(version='auto') asks the engine for its API
+    # version while it is made: with no engine listening (tools/sandbox.sh
+    # not run) the user would see DockerException's traceback.
     def test_no_engine_at_all_is_a_sandbox_error(self):
         self.assertEqual(1, self.main('up', *VENV_OPTIONS))
         self.assertIn('No Docker engine answers', self.stderr.getvalue())
