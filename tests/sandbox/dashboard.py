@@ -106,9 +106,13 @@ class Dashboard:
 
     def wait_until(self, condition, what, timeout=PAGE_TIMEOUT):
         try:
-            return wait.WebDriverWait(self.browser, timeout,
-                                      poll_frequency=0.5).until(
-                lambda browser: condition())
+            # Horizon redraws what is looked at: an element gone between
+            # finding and using it is looked for again.
+            return wait.WebDriverWait(
+                self.browser, timeout, poll_frequency=0.5,
+                ignored_exceptions=(exceptions.NoSuchElementException,
+                                    exceptions.StaleElementReferenceException)
+            ).until(lambda browser: condition())
         except exceptions.TimeoutException:
             raise DashboardError('%s: not after %d s on %s%s' % (
                 what() if callable(what) else what, timeout,
@@ -172,9 +176,23 @@ class Dashboard:
             "//div[contains(@class, 'modal-dialog')]//li"
             "//*[normalize-space(text())='%s']") % title))
 
-    def _allocate(self, name):
-        """Move the row named ``name`` of the wizard's step to Allocated,
-        unless it is there already."""
+    def _in_step(self, title, find):
+        """What ``find`` finds once the wizard shows its step ``title``.
+
+        A click on a step while Angular is still drawing the wizard can be
+        lost on a busy host (CI saw the Source step never open): the step
+        is clicked again until it shows what is looked for.
+        """
+        def shown():
+            found = find()
+            if not found:
+                self._wizard_step(title)
+            return found
+        return self.wait_until(shown, "the wizard's %s step" % title)
+
+    def _allocate(self, step, name):
+        """Move the row named ``name`` of the wizard's ``step`` to
+        Allocated, unless it is there already."""
         def button():
             for direction in ('down', 'up'):
                 for e in self.browser.find_elements(By.XPATH, (
@@ -185,8 +203,7 @@ class Dashboard:
                     if e.is_displayed():
                         return direction, e
             return None
-        direction, element = self.wait_until(button,
-                                             'a row %s to allocate' % name)
+        direction, element = self._in_step(step, button)
         if direction == 'up':
             self.click(element)
 
@@ -200,16 +217,14 @@ class Dashboard:
         self.click(self.find('#instances__action_launch-ng'))
         self.wait_for(By.CSS_SELECTOR,
                       '.modal-dialog input[name=name]').send_keys(name)
-        self._wizard_step('Source')
-        select.Select(self.wait_for(
-            By.CSS_SELECTOR, '.modal-dialog select#boot-source-type')
-        ).select_by_visible_text(source)
-        self._allocate(image)
-        self._wizard_step('Flavor')
-        self._allocate(flavor)
+        select.Select(self._in_step('Source', lambda: [
+            e for e in self.browser.find_elements(
+                By.CSS_SELECTOR, '.modal-dialog select#boot-source-type')
+            if e.is_displayed()])[0]).select_by_visible_text(source)
+        self._allocate('Source', image)
+        self._allocate('Flavor', flavor)
         if network:
-            self._wizard_step('Networks')
-            self._allocate(network)
+            self._allocate('Networks', network)
         # The wizard may have said it could not load something a launch
         # does not need (server groups, quotas): what counts is what it
         # says once Launch Instance is clicked.
