@@ -1104,8 +1104,13 @@ class DownTest(SandboxTestCase):
 
     def test_nova_api_not_answering_is_told_and_down_goes_on(self):
         self.nova.error = requests.ConnectionError('refused')
-        self.useFixture(fixtures.MockPatchObject(
-            cli.Sandbox, 'glance', side_effect=requests.Timeout('slow')))
+
+        def slow(sandbox, *args, **kwargs):
+            raise requests.Timeout('slow')
+        # A function, not a mock: where nova's test base is loaded (the
+        # same stestr worker), oslotest autospecs every mock.patch, and a
+        # side_effect mock of this patched method no longer takes self.
+        self.useFixture(fixtures.MockPatchObject(cli.Sandbox, 'glance', slow))
         self.assertEqual(0, self.main('down'))
         self.assertIn('nova-api did not answer (refused); removing '
                       'containers directly\n', self.stdout.getvalue())
