@@ -113,6 +113,11 @@ def _index(ipr, name):
     return found[0] if found else None
 
 
+def _has_address(ipr, mac):
+    return any((link.get_attr('IFLA_ADDRESS') or '').lower() == mac.lower()
+               for link in ipr.get_links())
+
+
 @privsep.net_admin.entrypoint
 def plug_veth(pid, interface, bridge):
     """Give the namespace of process ``pid`` the port ``interface``.
@@ -121,20 +126,24 @@ def plug_veth(pid, interface, bridge):
     name, MAC, MTU, addresses and routes, and attaches the host end to
     ``bridge`` if one is given (creating the bridge if
     ``interface['create_bridge']``).
-    Idempotent: an interface already present in the namespace is left
-    alone. Returns PRESENT or CREATED.
+    Idempotent: a port already plugged there is left alone, whatever its
+    name inside (after a detach, the ports after it keep theirs). Returns
+    PRESENT or CREATED.
     """
     pid, interface = checks.holder_pid(pid), checks.interface(interface)
     if bridge is not None:
         bridge = checks.bridge(bridge)
     with _netns(pid) as ns:
-        if _index(ns, interface['name']) is not None:
-            return PRESENT
+        inside = _has_address(ns, interface['mac'])
     with IPRoute() as ipr:
-        stale = _index(ipr, interface['host_name'])
-        if stale is not None:
+        host_end = _index(ipr, interface['host_name'])
+        # The pair dies whole: the port's MAC inside and its host end
+        # outside are the port, plugged.
+        if inside and host_end is not None:
+            return PRESENT
+        if host_end is not None:
             # Left by a namespace that is gone: its peer went with it.
-            ipr.link('del', index=stale)
+            ipr.link('del', index=host_end)
         ipr.link('add', ifname=interface['host_name'], kind='veth',
                  peer={'ifname': interface['peer_name']})
         try:

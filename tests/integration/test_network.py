@@ -220,6 +220,20 @@ class NetworkTest(base.DriverTestCase):
         self.assertIn('inet 10.77.0.25/24', after)
         self.assertReaches(db, '10.77.0.25')
 
+    def test_plug_vifs_after_a_detach_keeps_the_remaining_port(self):
+        # nova-compute's restart after eth0 was detached: the port left is
+        # eth1 inside, though its network info now numbers it eth0.
+        first, second = self.port(33), self.port(34)
+        web = self.boot(first, second)
+        db = self.boot(self.port(35))
+        self.driver.detach_interface(self.context, web, first)
+        _, before = self.run_in(web, 'ip', 'addr', 'show', 'eth1')
+        self.driver.plug_vifs(web, [second])
+        _, after = self.run_in(web, 'ip', 'addr', 'show', 'eth1')
+        self.assertEqual(before.split()[:2], after.split()[:2])
+        self.assertIn('inet 10.77.0.34/24', after)
+        self.assertReaches(db, '10.77.0.34')
+
     def test_lost_namespace_is_plugged_again_on_power_on(self):
         # What an engine restart does: the holder dies with its namespace.
         web = self.boot(self.port(31))

@@ -89,7 +89,8 @@ class LinkMessage:
     """The little of pyroute2's link message the driver reads."""
 
     def __init__(self, link):
-        self._attrs = {'IFLA_IFNAME': link.ifname}
+        self._attrs = {'IFLA_IFNAME': link.ifname,
+                       'IFLA_ADDRESS': link.address}
 
     def get_attr(self, name):
         return self._attrs.get(name)

@@ -17,7 +17,6 @@ os-vif faked at ``os_vif.plug`` and ``os_vif.unplug``."""
 
 import errno
 import logging
-import unittest
 
 import fixtures
 from os_vif import exception as os_vif_exception
@@ -200,11 +199,9 @@ class PlugBridgeTest(VifsTestCase):
         self.assertEqual([], self.host.requests)
         self.assertEqual(1, self.logs.output.count(plugged(PORT_A)))
 
-    # Bug: after eth0 is detached, nova-compute's start plugs the other
-    # port as eth0: finding no eth0, it takes the port's live host end for
-    # a stale one, deletes it and makes the port anew under the new name,
-    # cutting the server's connections. Remove the decorator with the fix.
-    @unittest.expectedFailure
+    # After eth0 is detached, nova-compute's start names the other port
+    # eth0: taking its live host end for a stale one would cut the
+    # server's connections.
     def test_a_restart_after_a_detach_leaves_the_other_port_alone(self):
         vifs.plug(HOLDER, [bridge_port(), port_b()], self.instance)
         eth1 = self.holder.find('eth1')
