@@ -340,9 +340,6 @@ class Engine:
     def info(self):
         return self._call('info', self._client().info)
 
-    def version(self):
-        return self._call('version', self._client().version)
-
     # --- containers ---------------------------------------------------
 
     def create(self, spec):

@@ -132,9 +132,6 @@ class FakeEngine:
         self._call('info')
         return dict(INFO)
 
-    def version(self):
-        return dict(VERSION)
-
     # --- containers -------------------------------------------------------
 
     def create(self, spec):

@@ -186,7 +186,7 @@ class NothingRawEscapesTest(testtools.TestCase):
 
     NAME, REF = 'nova-x', 'r/x:y'
     CALLS = {
-        'info': (), 'version': (),
+        'info': (),
         'create': (spec.ContainerSpec(NAME, 'img', 'h', '', {}, {}),),
         'start': (NAME,), 'stop': (NAME, 1), 'rename': (NAME, 'y'),
         'restart': (NAME, 1), 'kill': (NAME,), 'pause': (NAME,),
