@@ -25,6 +25,7 @@ stopped. nova tells the two states apart by its own record.
 """
 
 import contextlib
+import functools
 import os
 
 import os_vif
@@ -56,6 +57,7 @@ from novadocker.network import vifs
 from novadocker import powerstate
 from novadocker import records
 from novadocker import rescue
+from novadocker import rollback
 from novadocker import servicestatus
 from novadocker import spec
 
@@ -65,17 +67,6 @@ LOG = logging.getLogger(__name__)
 
 # The same bound nova's libvirt driver puts on console output.
 MAX_CONSOLE_BYTES = 100 * units.Ki
-
-
-def _undo(instance, what, func, *args):
-    """One step of a rollback: a step that fails is logged with what it
-    leaves behind, and the rollback goes on (the operation's own error is
-    the one nova reports)."""
-    try:
-        func(*args)
-    except Exception as e:
-        LOG.error('Could not undo a failed operation: %(what)s failed: '
-                  '%(error)s', {'what': what, 'error': e}, instance=instance)
 
 
 def _root_disk_bytes(instance):
@@ -334,15 +325,15 @@ class DockerDriver(driver.ComputeDriver):
                     self._engine.start(name)
             except Exception:
                 with excutils.save_and_reraise_exception():
-                    _undo(instance, 'removing its container',
-                          self._engine.remove, name)
+                    undo = functools.partial(rollback.undo, instance)
+                    undo('removing its container', self._engine.remove, name)
                     # Each step on its own: ports outlive a holder that
                     # could not be removed.
-                    _undo(instance, 'removing its network namespace holder',
-                          self._engine.remove,
-                          spec.netns_container_name(instance.uuid))
-                    _undo(instance, 'unplugging its ports', vifs.unplug,
-                          network_info, instance)
+                    undo('removing its network namespace holder',
+                         self._engine.remove,
+                         spec.netns_container_name(instance.uuid))
+                    undo('unplugging its ports', vifs.unplug, network_info,
+                         instance)
                     configdrive.remove(instance)
         LOG.info('Created container %(name)s from %(image)s (%(id)s)',
                  {'name': name, 'image': image.reference, 'id': image.id},
@@ -730,15 +721,13 @@ class DockerDriver(driver.ComputeDriver):
         self._engine.start(spec.container_name(instance.uuid))
 
     def _undo_rescue(self, instance, name, rescued, network_info, start):
-        _undo(instance, 'removing the rescue container', self._engine.remove,
-              name)
-        _undo(instance, 'unmounting its filesystem', self._unmount_rescue,
-              instance)
-        _undo(instance, 'renaming %s back' % rescued, self._engine.rename,
-              rescued, name)
+        undo = functools.partial(rollback.undo, instance)
+        undo('removing the rescue container', self._engine.remove, name)
+        undo('unmounting its filesystem', self._unmount_rescue, instance)
+        undo('renaming %s back' % rescued, self._engine.rename, rescued, name)
         if start:
-            _undo(instance, 'starting it again', self._start_networked,
-                  instance, name, network_info)
+            undo('starting it again', self._start_networked, instance, name,
+                 network_info)
 
     def unrescue(self, context, instance):
         """Back to the instance's own container, with what the rescue

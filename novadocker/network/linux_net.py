@@ -35,6 +35,7 @@ from pyroute2 import NetlinkError
 from novadocker import libc
 from novadocker.network import checks
 from novadocker.network import privsep
+from novadocker import rollback
 
 LOG = logging.getLogger(__name__)
 
@@ -154,16 +155,9 @@ def plug_veth(pid, interface, bridge):
         except Exception:
             # The plug's own error is the one to report.
             with excutils.save_and_reraise_exception():
-                _delete_after_failure(ipr, interface['host_name'])
+                rollback.undo(None, 'removing %s' % interface['host_name'],
+                              ipr.link, 'del', ifname=interface['host_name'])
     return CREATED
-
-
-def _delete_after_failure(ipr, name):
-    try:
-        ipr.link('del', ifname=name)
-    except NetlinkError as e:
-        LOG.warning('Could not remove %(name)s after a failed plug: '
-                    '%(error)s', {'name': name, 'error': e})
 
 
 def _attach_host_end(ipr, interface, bridge):

@@ -38,6 +38,7 @@ from nova.network import os_vif_util
 from novadocker import exception
 from novadocker.network import checks
 from novadocker.network import linux_net
+from novadocker import rollback
 from novadocker import spec
 
 LOG = logging.getLogger(__name__)
@@ -89,12 +90,8 @@ def _undo(vif, interface, instance, error):
     LOG.warning('Could not plug port %(port)s, removing what was made of '
                 'it: %(error)s', {'port': interface.port_id,
                                   'error': error}, instance=instance)
-    try:
-        unplug([vif], instance)
-    except Exception as e:
-        LOG.warning('Could not remove port %(port)s: %(error)s',
-                    {'port': interface.port_id, 'error': e},
-                    instance=instance)
+    rollback.undo(instance, 'removing port %s' % interface.port_id, unplug,
+                  [vif], instance)
 
 
 def _plug_one(pid, vif, interface, instance):

@@ -197,7 +197,8 @@ class PlugVethTest(LinuxNetTestCase):
         raised = self.assertRaises(NetlinkError, linux_net.plug_veth, HOLDER,
                                    interface(), 'brq-test')
         self.assertIs(error, raised)
-        self.assertIn('Could not remove %s after a failed plug' % TAP,
+        self.assertIn('Could not undo a failed operation: removing %s '
+                      'failed' % TAP,
                       logs.output)
         self.assertSettled()
 

@@ -294,6 +294,21 @@ class PlugOvsTest(VifsTestCase):
         self.assertNotIn(TAP_B, self.host.host.names())
         self.assertIn('Could not plug port %s' % PORT_B, self.logs.output)
 
+    # The operator learns what the undo left; nova still gets the plug's
+    # own error.
+    def test_an_undo_that_fails_is_logged_under_the_plugs_error(self):
+        vifs.plug(HOLDER, [bridge_port()], self.instance)
+        self.os_vif.fail('plug', os_vif_exception.PlugException(
+            vif=PORT_B, err='ovsdb-server not answering'))
+        self.host.fail(NetlinkError(errno.EBUSY), 'netlink', 'link', 'del',
+                       ifname=TAP_B)
+        error = self.assertRaises(exception.VifPlugFailed, vifs.attach,
+                                  HOLDER, ovs_port(PORT_B), self.instance)
+        self.assertIn('ovsdb-server not answering', error.format_message())
+        self.assertIn('Could not undo a failed operation: removing port %s '
+                      'failed' % PORT_B, self.logs.output)
+        self.assertIn(TAP_B, self.host.host.names())
+
 
 class PlugHybridTest(VifsTestCase):
 
