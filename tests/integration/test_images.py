@@ -244,7 +244,10 @@ class BadImagesTest(GlanceImageTestCase):
         with open(stored, 'r+b') as f:
             f.seek(len(self.tarball) // 2)
             f.write(b'X' * 512)
-        self.assert_refused(image)
+        # glanceclient's own check of the image's hash, against the data
+        # as glance-api serves it.
+        self.assert_refused(image, 'Corrupt image download',
+                            image['os_hash_value'])
 
     def test_empty_upload(self):
         self.assert_refused(self.upload(b''))

@@ -18,6 +18,7 @@ import time
 from unittest import mock
 
 import fixtures
+from glanceclient.common import utils as glance_utils
 import testtools
 
 from nova import exception
@@ -165,41 +166,40 @@ class RemoveUnusedTest(testtools.TestCase):
         self.assertEqual({}, handler.records)
 
 
-class VerifiedChunksTest(testtools.TestCase):
+class WholeDownloadTest(testtools.TestCase):
 
     DATA = [b'first ', b'second ', b'third']
 
-    def _chunks(self, chunks, algorithm='sha512', expected=None):
+    @staticmethod
+    def _checked(chunks, expected=None):
+        """``chunks`` as nova's download hands them over: through
+        glanceclient's own check of the image's hash."""
         if expected is None:
-            expected = hashlib.new(algorithm, b''.join(self.DATA)).hexdigest()
-        return images.VerifiedChunks('image-1', chunks, algorithm, expected)
+            expected = hashlib.sha512(b''.join(
+                WholeDownloadTest.DATA)).hexdigest()
+        checked = glance_utils.serious_integrity_iter(
+            chunks, hashlib.sha512(), expected)
+        return images.WholeDownload('image-1', checked)
 
     def test_matching_data_passes_through(self):
-        verified = self._chunks(iter(self.DATA))
-        self.assertEqual(self.DATA, list(verified))
-        self.assertEqual(18, verified.size)
+        whole = self._checked(iter(self.DATA))
+        self.assertEqual(self.DATA, list(whole))
+        self.assertEqual(18, whole.size)
 
     def test_mismatch_holds_back_the_last_chunk(self):
         received = []
-        verified = self._chunks(iter([b'first ', b'secund ', b'third']))
+        whole = self._checked(iter([b'first ', b'secund ', b'third']))
         error = self.assertRaises(exception.ImageUnacceptable,
-                                  lambda: received.extend(verified))
+                                  lambda: received.extend(whole))
         self.assertEqual([b'first ', b'secund '], received)
         self.assertIn('image-1', error.format_message())
-        self.assertIn('does not match the sha512 hash',
-                      error.format_message())
-
-    def test_md5_fallback(self):
-        self.assertEqual(('md5', 'abc'), images.expected_hash(
-            {'checksum': 'abc', 'os_hash_algo': None,
-             'os_hash_value': None}))
-        self.assertEqual(('sha512', 'def'), images.expected_hash(
-            {'checksum': 'abc', 'os_hash_algo': 'sha512',
-             'os_hash_value': 'def'}))
+        self.assertIn('failed after 18 bytes', error.format_message())
+        self.assertIn('Corrupt image download', error.format_message())
 
     def test_empty_data(self):
         error = self.assertRaises(exception.ImageUnacceptable, list,
-                                  self._chunks(iter([b''])))
+                                  images.WholeDownload('image-1',
+                                                       iter([b''])))
         self.assertIn('empty', error.format_message())
 
     def test_download_failing_mid_stream(self):
@@ -208,7 +208,7 @@ class VerifiedChunksTest(testtools.TestCase):
             raise IOError('connection reset by peer')
 
         error = self.assertRaises(exception.ImageUnacceptable, list,
-                                  self._chunks(broken()))
+                                  self._checked(broken()))
         self.assertIn('failed after 6 bytes', error.format_message())
         self.assertIn('connection reset by peer', error.format_message())
 
