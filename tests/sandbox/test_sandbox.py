@@ -38,6 +38,7 @@ import time
 import docker
 import requests
 import testtools
+from testtools import content
 import websocket
 import yaml
 
@@ -243,6 +244,9 @@ class SandboxTest(testtools.TestCase):
     def test_cli_session(self):
         up = self.sandbox('up')
         self.addCleanup(self.sandbox, 'down', check=False)
+        # "down" removes the logs with the state: a failure keeps what
+        # nova-compute and neutron warned about, and what OVS holds.
+        self.addOnException(self._attach_warnings)
         self.assertIn('The nova-docker sandbox is up', up.stdout)
         self.assertIn('The dashboard: http://127.0.0.1:8080/', up.stdout)
         for cloud in (ADMIN, DEMO):
@@ -259,6 +263,19 @@ class SandboxTest(testtools.TestCase):
         self._check_isolation()
         self._check_more_hosts()
         self._check_down()
+
+    def _attach_warnings(self, exc_info):
+        for service in ('nova-compute', 'neutron-api'):
+            path = os.path.join(self.state, 'logs', service + '.log')
+            with open(path, errors='replace') as f:
+                lines = [line for line in f
+                         if re.search(r' (WARNING|ERROR|CRITICAL) ', line)]
+            self.addDetail(service + ' warnings', content.text_content(
+                ''.join(lines[-200:])))
+        self.addDetail('ovs ports', content.text_content(
+            subprocess.run(['ovs-vsctl', '--columns=name,external_ids',
+                            'list', 'Interface'], capture_output=True,
+                           text=True).stdout))
 
     def _check_services(self):
         """One process per service, each answering, on loopback only."""
