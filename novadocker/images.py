@@ -556,25 +556,26 @@ class ImageHandler:
     def publish(self, context, snapshot, source_instance, uploading):
         """Share a committed snapshot through the registry and Glance.
 
-        The commit goes to the registry first, so any host can boot the
-        snapshot by pulling; the ``docker save`` of it is then streamed into
-        Glance, never held whole in memory or on disk. ``uploading`` is
-        called between the two, as nova's task states expect.
+        The commit is pushed to the registry, so any host can boot the
+        snapshot by pulling, while the ``docker save`` of it is streamed
+        into Glance, never held whole in memory or on disk: side by side,
+        the snapshot takes the longer of the two, not their sum.
+        ``uploading`` is called as the upload starts, as nova's task states
+        expect; the snapshot ends when both copies are in place.
         """
         try:
-            self._share(snapshot.pending, snapshot.committed)
-            uploading()
-            uploaded = self._glance.update(
-                context, snapshot.image_id,
-                {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
-                 'properties': {
-                     REGISTRY_IMAGE_PROPERTY: glance_repository_tag(
-                         snapshot.image_id, SNAPSHOT_TAG),
-                     SOURCE_INSTANCE_PROPERTY: source_instance}},
-                data=archive.ChunkReader(prefetched(
-                    self._engine.save(snapshot.pending))),
-                # nova's own properties (instance_uuid, ...) stay.
-                purge_props=False)
+            with futures.ThreadPoolExecutor(
+                    max_workers=1,
+                    thread_name_prefix='nova-docker-snapshot-push') as push:
+                # Leaving the block waits for the push, whatever the
+                # upload did: the pending name it pushes goes only after.
+                # A host booting the snapshot before the push ends loads
+                # Glance's copy.
+                pushed = push.submit(self._share, snapshot.pending,
+                                     snapshot.committed)
+                uploading()
+                uploaded = self._upload(context, snapshot, source_instance)
+                pushed.result()
             # Booting the snapshot here is then a cache hit.
             self._record(snapshot.committed, content_reference(
                 self.registry, snapshot.image_id, uploaded.get('checksum')))
@@ -582,3 +583,18 @@ class ImageHandler:
             self._engine.remove_image(snapshot.pending)
         LOG.info('Snapshot of %(name)s uploaded to Glance image %(id)s',
                  {'name': snapshot.container, 'id': snapshot.image_id})
+
+    def _upload(self, context, snapshot, source_instance):
+        """Stream ``docker save`` of the snapshot into its Glance image,
+        with the registry pointer any host pulls it by."""
+        return self._glance.update(
+            context, snapshot.image_id,
+            {'container_format': CONTAINER_FORMAT, 'disk_format': 'raw',
+             'properties': {
+                 REGISTRY_IMAGE_PROPERTY: glance_repository_tag(
+                     snapshot.image_id, SNAPSHOT_TAG),
+                 SOURCE_INSTANCE_PROPERTY: source_instance}},
+            data=archive.ChunkReader(prefetched(
+                self._engine.save(snapshot.pending))),
+            # nova's own properties (instance_uuid, ...) stay.
+            purge_props=False)

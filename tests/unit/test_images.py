@@ -14,6 +14,7 @@
 
 import datetime
 import hashlib
+import threading
 import time
 from unittest import mock
 
@@ -489,6 +490,42 @@ class MovesAndSnapshotsTest(HandlerTestCase):
         self.assertEqual([images.content_reference(REGISTRY, 'snap-1',
                                                    'abc')],
                          self.engine.image_references())
+
+    def test_the_push_and_the_upload_run_side_by_side(self):
+        uploading = threading.Event()
+        push = self.engine.push
+
+        def push_during_the_upload(reference):
+            # A push that ran before the upload would wait here in vain.
+            self.assertTrue(uploading.wait(10))
+            return push(reference)
+
+        self.useFixture(fixtures.MockPatchObject(self.engine, 'push',
+                                                 push_during_the_upload))
+        self.glance.update.side_effect = lambda *a, **kw: (
+            uploading.set(), {'checksum': 'abc'})[1]
+        snapshot = self.handler.commit('nova-x', 'snap-1', pause=True)
+        self.handler.publish(self.context, snapshot, 'uuid-1', mock.Mock())
+        self.assertIn(snapshot.pending, self.engine.registry)
+        self.assertEqual([images.content_reference(REGISTRY, 'snap-1',
+                                                   'abc')],
+                         self.engine.image_references())
+
+    def test_a_failed_upload_waits_for_the_push(self):
+        pushed = []
+        push = self.engine.push
+        self.useFixture(fixtures.MockPatchObject(
+            self.engine, 'push', lambda reference: (
+                time.sleep(0.2), pushed.append(reference),
+                push(reference))[2]))
+        self.glance.update.side_effect = exception.ImageNotFound(
+            image_id='snap-1')
+        snapshot = self.handler.commit('nova-x', 'snap-1', pause=False)
+        self.assertRaises(exception.ImageNotFound, self.handler.publish,
+                          self.context, snapshot, 'uuid-1', mock.Mock())
+        # Pushed whole before its pending name went.
+        self.assertEqual(snapshot.pending, pushed[0])
+        self.assertEqual([], self.engine.image_references())
 
     def test_a_failed_upload_leaves_no_pending_name(self):
         self.glance.update.side_effect = exception.ImageNotFound(
