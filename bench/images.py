@@ -19,22 +19,30 @@ glance-api (tests/glance.py):
 
 - first boot of an uncached image of --size-mib (default 256 MiB of
   incompressible data), Glance -> engine (the archive rewritten on the way
-  so that the engine sees no names, its hash verified), against (a)
-  ``docker load < file`` of the same tarball, (b) the hand-made pipeline
-  ``curl <glance>/v2/images/ID/file | docker load`` (target <= 1.05) and
-  (c) the original nova-docker's way, the download to a temporary file
-  and then ``docker load`` (target < 1.00); the time until the first
-  container runs; how long until the background push has shared it
-  through the registry;
+  so that the engine sees no names, its hash verified by glanceclient),
+  against (a) ``docker load < file`` of the same tarball, (b) the
+  hand-made pipeline ``curl <glance>/v2/images/ID/file | docker load``
+  (target <= 1.05),
+  which checks no hash, (b') the same through the Python clients: nova's
+  Glance download (glanceclient, which checks the hash) piped into
+  ``docker load`` (target <= 1.05), and (c) the original nova-docker's
+  way, nova's download into a temporary file and then ``docker load``
+  (target < 1.00), and (c') the same with curl, which checks no hash;
+  the time until the first container runs; how long until the background
+  push has shared it through the registry;
 - the process's peak RSS growth during that load (target <= 64 MiB, not
   growing with the image's size);
 - a cache hit, which checks the engine's image id against the driver's
   record (target < 10 ms);
+- first boot on a host that never saw the image (the engine emptied of
+  it), which pulls the copy the first host pushed to the registry, against
+  a raw ``docker pull`` of the same reference (target <= 1.10);
 - snapshot (commit, push, docker save streamed into Glance) against (b)
   ``docker commit`` + ``docker save | curl -T - <glance>`` (target <=
   1.05) and (c) commit, ``docker save`` to a temporary file, then its
-  upload (target < 1.00); and how long the server is paused: only while
-  its filesystem is committed.
+  upload (target < 1.00); the snapshot without its push to the registry
+  (what sharing it with other hosts costs); and how long the server is
+  paused: only while its filesystem is committed.
 
 Every way is measured once per run, the runs interleaved, so the ratios
 compare neighbours; each figure is the median with the range of the runs.
@@ -55,6 +63,7 @@ from nova import context as nova_context
 from nova import objects
 
 from bench import common
+from novadocker import images
 from novadocker_sandbox import demo
 from tests import glance
 from tests.integration import base
@@ -112,13 +121,47 @@ def _wait_for_push(registry, image):
     return time.perf_counter() - start
 
 
+def _remove_loaded(client, output):
+    """Remove the image ``docker load`` reported in ``output``."""
+    client.remove_image(output.split('Loaded image: ')[-1].strip())
+
+
 def _docker_load(client, command):
     """Seconds a hand-made load takes; the image is removed after."""
     start = time.perf_counter()
     loaded = subprocess.run(['bash', '-c', command], check=True,
                             capture_output=True, text=True).stdout
     elapsed = time.perf_counter() - start
-    client.remove_image(loaded.split('Loaded image: ')[-1].strip())
+    _remove_loaded(client, loaded)
+    return elapsed
+
+
+def _client_pipe(client, glance_api, context, image_id):
+    """Seconds of nova's own Glance download (glanceclient, which checks
+    the image's hash) piped into ``docker load``, as a script with the
+    Python clients would; the image is removed after."""
+    start = time.perf_counter()
+    load = subprocess.Popen(['docker', 'load'], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=False)
+    for chunk in glance_api.download(context, image_id):
+        load.stdin.write(chunk)
+    loaded, _ = load.communicate()
+    elapsed = time.perf_counter() - start
+    if load.returncode:
+        raise RuntimeError('docker load failed: %r' % loaded)
+    _remove_loaded(client, loaded.decode())
+    return elapsed
+
+
+def _nova_docker_way(client, glance_api, context, image_id, path):
+    """Seconds of the original nova-docker's first boot: nova's download
+    of the image into a file (its hash checked), then ``docker load`` of
+    the file; the file and the image are removed after."""
+    start = time.perf_counter()
+    glance_api.download(context, image_id, dest_path=path)
+    elapsed = time.perf_counter() - start + _docker_load(
+        client, 'docker load -i ' + path)
+    os.unlink(path)
     return elapsed
 
 
@@ -139,6 +182,56 @@ def _hand_snapshot(server, container, command):
     subprocess.run(['docker', 'rmi', committed], check=True,
                    capture_output=True)
     return elapsed
+
+
+def _second_host(bench, context, image, reverse):
+    """Seconds the driver takes to bring in ``image`` on an engine that
+    does not hold it, from the registry, and seconds of a raw ``docker
+    pull`` of the same reference; each is removed after, and which goes
+    first alternates with ``reverse``."""
+    registry = bench.driver._images.registry
+    source = images.registry_source(registry, images.glance_repository_tag(
+        image['id'], image['checksum']))
+    handler = bench.driver._images
+    downloads = []
+    download = handler._glance.download
+    handler._glance.download = lambda *a, **kw: downloads.append(a) or (
+        download(*a, **kw))
+
+    def driver_side():
+        elapsed = _timed(bench.driver.cache_image, context, image['id'])[0]
+        for tag in base.glance_references(bench.client, image['id']):
+            bench.client.remove_image(tag)
+        return elapsed
+
+    def raw_side():
+        elapsed = _timed(bench.client.pull, source)[0]
+        bench.client.remove_image(source)
+        return elapsed
+
+    sides = [driver_side, raw_side]
+    try:
+        times = {side: side() for side in (sides[::-1] if reverse else
+                                           sides)}
+    finally:
+        handler._glance.download = download
+    if downloads:
+        raise RuntimeError('the second host downloaded %s from Glance: the '
+                           'registry copy was refused' % image['id'])
+    return times[driver_side], times[raw_side]
+
+
+def _unshared_snapshot(bench, context, instance, glance_image):
+    """Seconds of a snapshot into ``glance_image`` that skips the push to
+    the registry (as without [docker] registry_shared_secret): what the
+    push costs the snapshot."""
+    handler = bench.driver._images
+    secret, handler._secret = handler._secret, None
+    try:
+        return _timed(bench.driver.snapshot, context, instance,
+                      glance_image['id'], lambda **kw: None)[0]
+    finally:
+        handler._secret = secret
 
 
 class _PauseTimer:
@@ -198,6 +291,8 @@ def main():
     loads, raw_loads, growths, hits, snaps = [], [], [], [], []
     pushes, pipes, downloads, starts = [], [], [], []
     snap_pipes, snap_files = [], []
+    second_hosts, raw_pulls, curl_files, client_pipes = [], [], [], []
+    unshared_snaps = []
     paused = _PauseTimer(bench.driver._engine)
     upload = ('curl -sf -X PUT -H "Content-Type: application/octet-stream" '
               '-T %s "$URL"')
@@ -226,6 +321,10 @@ def main():
                                      container_format='bare')
             snaps.append(_timed(bench.driver.snapshot, context, instance,
                                 snapshot['id'], lambda **kw: None)[0])
+            unshared = server.create(name='bench snapshot, not shared',
+                                     container_format='bare')
+            unshared_snaps.append(_unshared_snapshot(bench, context,
+                                                     instance, unshared))
             container = 'nova-' + instance.uuid
             snap_pipes.append(_hand_snapshot(
                 server, container, 'docker save "$IMAGE" | ' + upload % '-'))
@@ -235,11 +334,16 @@ def main():
                 'status=$?; rm -f %s; exit $status' % (
                     snap_tar, upload % snap_tar, snap_tar)))
             bench.driver.destroy(context, instance, [])
-            for glance_image in (image, snapshot):
+            for glance_image in (image, snapshot, unshared):
                 for tag in base.glance_references(bench.client,
                                                   glance_image['id']):
                     bench.client.remove_image(tag)
-            server.delete(snapshot['id'])
+                if glance_image is not image:
+                    server.delete(glance_image['id'])
+            second, pulled = _second_host(bench, context, image, reverse=len(
+                second_hosts) % 2)
+            second_hosts.append(second)
+            raw_pulls.append(pulled)
 
             raw_loads.append(_docker_load(bench.client,
                                           'docker load -i ' + path))
@@ -248,10 +352,16 @@ def main():
                 bench.client, 'set -o pipefail; curl -sf %s | docker load'
                 % url))
             download = os.path.join(workdir, 'download.tar')
-            downloads.append(_docker_load(
+            curl_files.append(_docker_load(
                 bench.client, 'curl -sf -o %s %s && docker load -i %s; '
                 'status=$?; rm -f %s; exit $status' % (
                     download, url, download, download)))
+            glance_api = bench.driver._images._glance
+            client_pipes.append(_client_pipe(bench.client, glance_api,
+                                             context, image['id']))
+            downloads.append(_nova_docker_way(bench.client, glance_api,
+                                              context, image['id'],
+                                              download))
             server.delete(image['id'])
     bench.close()
     print('first boot of a %d MiB image from Glance into the engine, %d '
@@ -259,8 +369,12 @@ def main():
                                     common.spread(loads, 's')))
     _compare(loads, (('(a) docker load < file', raw_loads, None),
                      ('(b) curl glance | docker load', pipes, '<= 1.05'),
-                     ('(c) download to a file, docker load', downloads,
-                      '< 1.00')))
+                     ("(b') glanceclient | docker load", client_pipes,
+                      '<= 1.05'),
+                     ("(c) nova's download to a file, docker load",
+                      downloads, '< 1.00'),
+                     ("(c') curl to a file, docker load", curl_files,
+                      None)))
     print('until the first container runs: %s' % common.spread(starts, 's'))
     print('peak RSS growth during the load: %.1f MiB (target <= 64)' %
           max(growths))
@@ -268,12 +382,19 @@ def main():
           statistics.median(pushes))
     print('cache hit: %s (target < 10 ms)' % common.spread(
         [hit * 1000 for hit in hits], 'ms'))
+    print('first boot on a host that never saw it (pulled from the '
+          'registry): %s' % common.spread(second_hosts, 's'))
+    _compare(second_hosts, (('docker pull', raw_pulls, '<= 1.10'),))
     print('snapshot (commit, push, save streamed into Glance): %s' %
           common.spread(snaps, 's'))
     _compare(snaps, (('(b) commit, docker save | upload', snap_pipes,
                       '<= 1.05'),
                      ('(c) commit, save to a file, upload', snap_files,
                       '< 1.00')))
+    print('  the driver without the registry push (no shared secret): %s' %
+          common.spread(unshared_snaps, 's'))
+    _compare(unshared_snaps, (('(b) commit, docker save | upload',
+                               snap_pipes, None),))
     print('  the server paused (its commit): %s' % common.spread(
         paused.paused, 's'))
 
