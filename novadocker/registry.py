@@ -73,6 +73,14 @@ class Registry:
             raise RegistryError('%s %s: not a registry\'s answer: %s' % (
                 response.request.method, response.url, e)) from e
 
+    def _digest(self, response):
+        digest = response.headers.get('Docker-Content-Digest')
+        if not digest:
+            raise RegistryError('%s %s: the answer names no '
+                                'Docker-Content-Digest' % (
+                                    response.request.method, response.url))
+        return digest
+
     def repositories(self, prefix=''):
         """Every repository whose name starts with ``prefix``."""
         path = '_catalog?n=1000'
@@ -101,8 +109,7 @@ class Registry:
                 'HEAD', '%s/manifests/%s' % (repository, tag),
                 headers={'Accept': MANIFEST_TYPES})
             if response.status_code != 404:
-                digests.add(self._ok(response).headers[
-                    'Docker-Content-Digest'])
+                digests.add(self._digest(self._ok(response)))
         for digest in sorted(digests):
             response = self._request('DELETE', '%s/manifests/%s' % (
                 repository, digest))

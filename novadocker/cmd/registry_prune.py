@@ -90,8 +90,10 @@ def glance_has(glance, image_id):
     return True
 
 
-def prune(registry, glance, dry_run=False, out=sys.stdout):
-    """(repositories removed, repositories that failed)."""
+def prune(registry, glance, dry_run=False, out=None):
+    """(repositories removed, repositories that failed); what is done goes
+    to ``out`` (sys.stdout as it is at the call)."""
+    out = out or sys.stdout
     removed = failed = 0
     for repository in registry.repositories(images.REPOSITORY):
         image_id = repository[len(images.REPOSITORY):]
@@ -116,10 +118,11 @@ def prune(registry, glance, dry_run=False, out=sys.stdout):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parser(argv).parse_args(argv)
-    auth = ks_loading.load_auth_from_argparse_arguments(args)
-    session = ks_loading.load_session_from_argparse_arguments(
-        args, auth=auth)
     try:
+        # Options missing (no --os-auth-url) are the user's to fix too.
+        auth = ks_loading.load_auth_from_argparse_arguments(args)
+        session = ks_loading.load_session_from_argparse_arguments(
+            args, auth=auth)
         roles = auth.get_access(session).role_names
     except ks_exceptions.ClientException as e:
         sys.exit('nova-docker-registry-prune: cannot authenticate: %s' % e)

@@ -290,6 +290,17 @@ class DeleteTest(RegistryTestCase):
                           'glance/a/manifests/sha256:3'],
                          self.server.requested('DELETE'))
 
+    # A proxy in front of the registry, or a registry of another kind,
+    # may answer without the digest: one repository fails, not the prune.
+    def test_an_answer_without_the_digest_is_a_registry_error(self):
+        self.hold({'glance/a': {'v1': 'sha256:1'}})
+        self.server.answers[('HEAD', 'glance/a/manifests/v1')] = (200,)
+        error = self.assertRaises(registry.RegistryError,
+                                  registry.Registry(URL).delete, 'glance/a')
+        self.assertEqual('HEAD %s/v2/glance/a/manifests/v1: the answer names '
+                         'no Docker-Content-Digest' % URL, str(error))
+        self.assertEqual([], self.server.requested('DELETE'))
+
     def test_a_registry_that_does_not_allow_deletes_says_how_to(self):
         self.hold({'glance/a': {'v1': 'sha256:1'}})
         self.server.deletes_enabled = False

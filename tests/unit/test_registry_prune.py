@@ -18,7 +18,6 @@ Keystone's argument parsing and plugin loading stay real; only the token
 (``get_access``), Glance's adapter and the registry client are fakes.
 """
 
-import functools
 import io
 import os
 import types
@@ -227,10 +226,6 @@ class MainTest(testtools.TestCase):
                 role_names=self.roles))).mock
         self.out = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', self.out))
-        # prune's ``out`` defaults to the sys.stdout of import time.
-        self.useFixture(fixtures.MockPatchObject(
-            registry_prune, 'prune',
-            functools.partial(registry_prune.prune, out=self.out)))
 
     def _registry(self, url, verify, auth):
         self.registries.append((url, verify, auth))
@@ -303,6 +298,14 @@ class MainTest(testtools.TestCase):
             'The request you have made requires authentication.')
         self.assertExits('cannot authenticate: The request you have made '
                          'requires authentication. (HTTP 401)')
+
+    def test_without_keystones_address_it_says_so(self):
+        self.assertEqual('--os-auth-url', AUTH[0])
+        error = self.assertRaises(SystemExit, registry_prune.main, AUTH[2:])
+        self.assertEqual('nova-docker-registry-prune: cannot authenticate: '
+                         'Auth plugin requires parameters which were not '
+                         'given: auth_url', error.code)
+        self.assertEqual([], self.registries)
 
     def test_a_registry_that_cannot_list_stops_the_prune(self):
         self.registry.listing_error = registry_api.RegistryError(
