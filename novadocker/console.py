@@ -42,6 +42,9 @@ COMMAND = ['/bin/sh']
 # How long a port stays armed after nova asked for the console.
 ARMED_SECONDS = 60
 CHUNK = 64 * 1024
+# A listener whose accept fails tries again after this long, not at once:
+# a failure that lasts (no file descriptors) would spin and flood the log.
+ACCEPT_RETRY_SECONDS = 1
 
 
 class SerialConsoles:
@@ -114,8 +117,18 @@ class _Port:
         while True:
             try:
                 connection, peer = self._listener.accept()
-            except OSError:
-                return
+            except OSError as e:
+                with self._lock:
+                    if self._session is None:
+                        return
+                # Out of file descriptors, a connection reset before it
+                # was taken: the port must outlive it, or the next arm
+                # would hand nova a port nobody answers.
+                LOG.warning('Serial console of %(uuid)s could not accept a '
+                            'connection: %(error)s', {'uuid': self._uuid,
+                                                      'error': e})
+                time.sleep(ACCEPT_RETRY_SECONDS)
+                continue
             refusal = self._take(connection)
             if refusal:
                 LOG.warning('Refused a serial console connection from '

@@ -19,6 +19,7 @@ lines or on the sockets themselves, never on a sleep.
 tests/integration/test_console.py runs a real shell in a container.
 """
 
+import errno
 import logging
 import queue
 import socket
@@ -253,6 +254,26 @@ class SerialConsolesTest(testtools.TestCase):
         data = read(proxy, sent)
         self.assertEqual(sent, len(data))
         self.assertEqual((block * (sent // len(block) + 1))[:sent], data)
+
+    def test_a_failed_accept_leaves_the_port_listening(self):
+        accept = socket.socket.accept
+        failures = [OSError(errno.EMFILE, 'Too many open files')]
+
+        def failing_once(sock):
+            if failures:
+                raise failures.pop()
+            return accept(sock)
+
+        self.useFixture(fixtures.MockPatchObject(socket.socket, 'accept',
+                                                 failing_once))
+        self.useFixture(fixtures.MockPatchObject(
+            console, 'ACCEPT_RETRY_SECONDS', 0.01))
+        port, proxy, shell = self.session()
+        self.logs.wait_for('Serial console of %s could not accept a '
+                           'connection: [Errno 24] Too many open files'
+                           % self.uuid)
+        proxy.sendall(b'id -u\n')
+        self.assertEqual(b'id -u\n', read(shell, 6))
 
     def test_a_port_that_cannot_listen_is_given_back(self):
         taken = socket.create_server((ADDRESS, 0))
