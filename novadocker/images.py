@@ -594,7 +594,9 @@ class ImageHandler:
                  REGISTRY_IMAGE_PROPERTY: glance_repository_tag(
                      snapshot.image_id, SNAPSHOT_TAG),
                  SOURCE_INSTANCE_PROPERTY: source_instance}},
-            data=archive.ChunkReader(prefetched(
-                self._engine.save(snapshot.pending))),
+            # Read in the uploading thread: a reader thread between the
+            # engine and glanceclient (as the load has) made a 256 MiB
+            # upload 0.7 s slower here, for the same CPU.
+            data=archive.ChunkReader(self._engine.save(snapshot.pending)),
             # nova's own properties (instance_uuid, ...) stay.
             purge_props=False)
