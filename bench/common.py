@@ -66,10 +66,6 @@ class Bench:
         self._records.cleanup()
 
 
-def median_ms(samples):
-    return statistics.median(samples) * 1000
-
-
 def spread(samples, unit):
     """Median and range of ``samples``, for ratios measured run by run."""
     return '%.2f%s (%.2f-%.2f)' % (statistics.median(samples), unit,

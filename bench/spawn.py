@@ -78,6 +78,10 @@ def _interleaved(runs, measure):
     return driver_times, raw_times
 
 
+def _ms(times):
+    return common.spread([t * 1000 for t in times], ' ms')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--runs', type=int, default=20)
@@ -91,15 +95,15 @@ def main():
             side, bench, args.concurrent))
     finally:
         bench.close()
-    driver_ms, raw_ms = map(common.median_ms, one)
-    print('spawn, median of %d: driver %.1f ms, raw SDK create+start %.1f ms, '
-          'ratio %.3f (target <= 1.10)' % (args.runs, driver_ms, raw_ms,
-                                           driver_ms / raw_ms))
-    print('%d spawns at once, %d runs: driver %s, raw SDK create+start %s, '
-          'ratio %s (target <= 1.15)' % (
-              args.concurrent, args.concurrent_runs,
-              common.spread(many[0], 's'), common.spread(many[1], 's'),
-              common.spread([a / b for a, b in zip(*many)], '')))
+    for (count, runs, target), (driver_times, raw_times) in (
+            ((1, args.runs, '1.10'), one),
+            ((args.concurrent, args.concurrent_runs, '1.15'), many)):
+        print('%d spawn(s) at once, %d runs: driver %s, raw SDK '
+              'create+start %s, ratio %s (target <= %s)' % (
+                  count, runs, _ms(driver_times), _ms(raw_times),
+                  common.spread(
+                      [a / b for a, b in zip(driver_times, raw_times)], ''),
+                  target))
 
 
 if __name__ == '__main__':
