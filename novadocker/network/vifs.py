@@ -57,10 +57,17 @@ def check_supported(network_info):
 
 def _osvif(vif):
     """os-vif's view of an ovs port, set to create its OVS port itself:
-    there is no libvirt here to do it."""
+    there is no libvirt here to do it. The host end is the driver's veth,
+    never a tap of os-vif's, whatever the binding asks (ovs_create_tap):
+    os-vif would delete it on unplug, and the veth can vanish between its
+    check and its delete (the namespace holder just went), which ends the
+    unplug before the OVS port goes."""
     converted = os_vif_util.nova_to_osvif_vif(vif)
     if isinstance(converted, osvif_objects.vif.VIFOpenVSwitch):
-        converted.port_profile.create_port = True
+        profile = converted.port_profile
+        profile.create_port = True
+        if 'create_tap' in profile.fields:
+            profile.create_tap = False
     return converted
 
 

@@ -57,10 +57,13 @@ def plugged(port_id, name='eth0', host_name=TAP_A, vif_type='bridge'):
             % (port_id, name, host_name, vif_type))
 
 
-def ovs_port(port_id=PORT_A, hybrid=False, datapath='system', **kwargs):
+def ovs_port(port_id=PORT_A, hybrid=False, datapath='system',
+             details_extra=None, **kwargs):
     return fakes.vif(port_id=port_id, vif_type='ovs', bridge='br-int',
-                     details={'port_filter': hybrid, 'ovs_hybrid_plug': hybrid,
-                              'datapath_type': datapath}, **kwargs)
+                     details=dict({'port_filter': hybrid,
+                                   'ovs_hybrid_plug': hybrid,
+                                   'datapath_type': datapath},
+                                  **(details_extra or {})), **kwargs)
 
 
 class FakeOsVif(fixtures.Fixture):
@@ -125,6 +128,14 @@ class FakeOsVif(fixtures.Fixture):
                     self.host.link('del', ifname=name)
             self.host.ovs_ports.pop('qvo' + vif.id[:11], None)
         else:
+            profile = vif.port_profile
+            if 'create_tap' in profile and profile.create_tap:
+                # The plugin deletes a tap it was asked to make before the
+                # OVS port; the driver's veth, which goes with the
+                # namespace holder, can vanish between its check and its
+                # delete. That race, every time: the unplug ends here.
+                raise os_vif_exception.NetworkInterfaceNotFound(
+                    interface=vif.vif_name)
             self.host.ovs_ports.pop(vif.vif_name, None)
 
 
@@ -308,6 +319,18 @@ class PlugOvsTest(VifsTestCase):
         self.assertIn('Could not undo a failed operation: removing port %s '
                       'failed' % PORT_B, self.logs.output)
         self.assertIn(TAP_B, self.host.host.names())
+
+    # Neutron may ask for a tap (ovs_create_tap); the host end is the
+    # driver's veth all the same, and os-vif must not remove it.
+    def test_a_binding_asking_for_a_tap_leaves_no_ovs_port(self):
+        port = ovs_port(details_extra={'ovs_create_tap': True})
+        vifs.plug(HOLDER, [port], self.instance)
+        self.host.kill(HOLDER)
+        vifs.unplug([port], self.instance)
+        self.assertEqual([False, False], [vif.port_profile.create_tap
+                                          for _, vif, _ in self.os_vif.calls])
+        self.assertEqual({}, self.host.ovs_ports)
+        self.assertNotIn(TAP_A, self.host.host.names())
 
 
 class PlugHybridTest(VifsTestCase):
