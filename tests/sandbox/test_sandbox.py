@@ -269,7 +269,8 @@ class SandboxTest(testtools.TestCase):
             path = os.path.join(self.state, 'logs', service + '.log')
             with open(path, errors='replace') as f:
                 lines = [line for line in f
-                         if re.search(r' (WARNING|ERROR|CRITICAL) ', line)]
+                         if re.search(r' (WARNING|ERROR|CRITICAL) ', line)
+                         and 'deprecat' not in line.lower()]
             self.addDetail(service + ' warnings', content.text_content(
                 ''.join(lines[-200:])))
         self.addDetail('ovs ports', content.text_content(
