@@ -129,8 +129,7 @@ def main():
     print('  %s servers without a running container: %d (target 0)' % (
         DOCKER, sum(found['not_running'] for found in storms[DOCKER])))
     print('  ratio %s/%s %s (target <= 1.25)' % (
-        DOCKER, FAKE, common.spread(
-            [d / f for d, f in zip(times[DOCKER], times[FAKE])], '')))
+        DOCKER, FAKE, common.ratios(times[DOCKER], times[FAKE])))
 
 
 if __name__ == '__main__':

@@ -66,6 +66,19 @@ class Bench:
         self._records.cleanup()
 
 
+def rss_bytes():
+    """This process's resident set."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) * 1024
+
+
+def ratios(ours, theirs):
+    """The spread of our times over theirs, taken run by run."""
+    return spread([a / b for a, b in zip(ours, theirs)], '')
+
+
 def spread(samples, unit):
     """Median and range of ``samples``, for ratios measured run by run."""
     return '%.2f%s (%.2f-%.2f)' % (statistics.median(samples), unit,

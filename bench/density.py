@@ -46,10 +46,7 @@ from tests.unit import fakes
 
 def _rss_kib():
     gc.collect()
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
+    return common.rss_bytes() // 1024
 
 
 def _engine_calls(func):

@@ -22,12 +22,12 @@ glance-api (tests/glance.py):
   so that the engine sees no names, its hash verified by glanceclient),
   against (a) ``docker load < file`` of the same tarball, (b) the
   hand-made pipeline ``curl <glance>/v2/images/ID/file | docker load``
-  (target <= 1.05),
-  which checks no hash, (b') the same through the Python clients: nova's
-  Glance download (glanceclient, which checks the hash) piped into
-  ``docker load`` (target <= 1.05), and (c) the original nova-docker's
-  way, nova's download into a temporary file and then ``docker load``
-  (target < 1.00), and (c') the same with curl, which checks no hash;
+  (target <= 1.05), which checks no hash, (b') the same through the
+  Python clients: nova's Glance download (glanceclient, which checks the
+  hash) piped into ``docker load`` (target <= 1.05), (c) the original
+  nova-docker's way, nova's download into a temporary file and then
+  ``docker load`` (target < 1.00), and (c') the same with curl, which
+  checks no hash;
   the time until the first container runs; how long until the background
   push has shared it through the registry;
 - the process's peak RSS growth during that load (target <= 64 MiB, not
@@ -74,19 +74,12 @@ class PeakRss:
     """Samples this process's resident set while a block runs."""
 
     def __init__(self):
-        self.peak = self.start = self._rss()
+        self.peak = self.start = common.rss_bytes()
         self._stop = threading.Event()
-
-    @staticmethod
-    def _rss():
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('VmRSS:'):
-                    return int(line.split()[1]) * 1024
 
     def _sample(self):
         while not self._stop.wait(0.005):
-            self.peak = max(self.peak, self._rss())
+            self.peak = max(self.peak, common.rss_bytes())
 
     def __enter__(self):
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -189,10 +182,9 @@ def _second_host(bench, context, image, reverse):
     does not hold it, from the registry, and seconds of a raw ``docker
     pull`` of the same reference; each is removed after, and which goes
     first alternates with ``reverse``."""
-    registry = bench.driver._images.registry
-    source = images.registry_source(registry, images.glance_repository_tag(
-        image['id'], image['checksum']))
     handler = bench.driver._images
+    source = images.content_reference(handler.registry, image['id'],
+                                      image['checksum'])
     downloads = []
     download = handler._glance.download
     handler._glance.download = lambda *a, **kw: downloads.append(a) or (
@@ -404,7 +396,7 @@ def _compare(ours, peers):
     for name, theirs, target in peers:
         print('  %s: %s; ratio %s%s' % (
             name, common.spread(theirs, 's'),
-            common.spread([a / b for a, b in zip(ours, theirs)], ''),
+            common.ratios(ours, theirs),
             ' (target %s)' % target if target else ''))
 
 

@@ -171,9 +171,8 @@ def main():
     print('boot to ACTIVE, %d interleaved runs: with a port %s, without '
           '%s; ratio %s' % (
               args.runs, common.spread(boots['auto'], ' s'),
-              common.spread(boots['none'], ' s'), common.spread(
-                  [p / n for p, n in zip(boots['auto'], boots['none'])],
-                  '')))
+              common.spread(boots['none'], ' s'),
+              common.ratios(boots['auto'], boots['none'])))
     print('keystone token (%d): median %.3f s, min %.3f s, max %.3f s'
           % (TOKENS, statistics.median(tokens), min(tokens), max(tokens)))
     print('memory with one server (MiB): %s; total %.0f' % (

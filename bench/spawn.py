@@ -101,8 +101,7 @@ def main():
         print('%d spawn(s) at once, %d runs: driver %s, raw SDK '
               'create+start %s, ratio %s (target <= %s)' % (
                   count, runs, _ms(driver_times), _ms(raw_times),
-                  common.spread(
-                      [a / b for a, b in zip(driver_times, raw_times)], ''),
+                  common.ratios(driver_times, raw_times),
                   target))
 
 
