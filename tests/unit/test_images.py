@@ -171,15 +171,12 @@ class WholeDownloadTest(testtools.TestCase):
 
     DATA = [b'first ', b'second ', b'third']
 
-    @staticmethod
-    def _checked(chunks, expected=None):
+    def _checked(self, chunks):
         """``chunks`` as nova's download hands them over: through
-        glanceclient's own check of the image's hash."""
-        if expected is None:
-            expected = hashlib.sha512(b''.join(
-                WholeDownloadTest.DATA)).hexdigest()
+        glanceclient's own check against the hash of DATA."""
         checked = glance_utils.serious_integrity_iter(
-            chunks, hashlib.sha512(), expected)
+            chunks, hashlib.sha512(),
+            hashlib.sha512(b''.join(self.DATA)).hexdigest())
         return images.WholeDownload('image-1', checked)
 
     def test_matching_data_passes_through(self):
